@@ -1,0 +1,15 @@
+// Package version says which zkensemble this is and which ZooKeeper version it speaks as.
+package version
+
+// Version is the zkensemble release; set with -ldflags "-X .../pkg/version.Version=v…".
+var Version = "0.1.0-dev"
+
+// ZooKeeperCompat is the Apache ZooKeeper version whose protocol and behaviour we match. Clients
+// parse "Zookeeper version:" from srvr and `zookeeper.version=` from envi; they expect 3.x.y.
+const ZooKeeperCompat = "3.9.2"
+
+// String is the version line printed by `zkensemble version` and reported by srvr/stat/mntr/envi:
+// ZooKeeper's own shape ("3.9.2-<build>, built on <date>") with our identity in the build part.
+func String() string {
+	return ZooKeeperCompat + "-zkensemble-" + Version + ", built on unknown"
+}
