@@ -8,4 +8,14 @@
 //
 // Formats: int and long are big-endian; bool is one byte; string and buffer are an int length
 // then the bytes, length -1 meaning null; a vector is an int count then the items, -1 meaning null.
+//
+// Files: codec.go (Encoder, Decoder), data.go, txn.go, proto.go (client records, named after
+// their jute classes), multi.go (MultiRequest/MultiResponse, hand-written in ZooKeeper too),
+// quorum.go (quorum and file-header records), registry.go (op → record: NewRequest, NewTxn,
+// DecodeTxn) and frame.go (the client port's length-prefixed frames).
+//
+// What callers must do: bound frames with ReadFrame's maxBytes; map ErrMultiOpType and
+// ErrMultiMixedKinds to protocol.ErrMarshallingError as ZooKeeper does; decide themselves whether
+// trailing bytes after a request matter (Unmarshal rejects them; ZooKeeper ignores them); and
+// never hand Encode a multi op or result whose record does not match its type (that panics).
 package jute
