@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Result is one benchmark run, written as JSON by -json. Fields are flat and named for their
+// units so results from different machines and servers tabulate directly.
+type Result struct {
+	Label         string        `json:"label"`
+	Servers       []string      `json:"servers"`
+	Mix           string        `json:"mix"`
+	Sessions      int           `json:"sessions"`
+	ValueSize     int           `json:"valueSize"`
+	DurationSec   float64       `json:"durationSec"`
+	Ops           uint64        `json:"ops"`
+	OpsPerSec     float64       `json:"opsPerSec"`
+	Errors        uint64        `json:"errors"`
+	LatencyMicros LatencyMicros `json:"latencyMicros"`
+	StartedAt     time.Time     `json:"startedAt"`
+	Host          Host          `json:"host"`
+}
+
+// LatencyMicros summarises the latency histogram, in microseconds.
+type LatencyMicros struct {
+	P50  int64 `json:"p50"`
+	P99  int64 `json:"p99"`
+	P999 int64 `json:"p999"`
+	Max  int64 `json:"max"`
+}
+
+// Host is the machine the benchmark client ran on.
+type Host struct {
+	CPUs  int    `json:"cpus"`
+	Model string `json:"model"`
+}
+
+// Latencies fills a LatencyMicros from a histogram of microseconds.
+func Latencies(h *Histogram) LatencyMicros {
+	return LatencyMicros{P50: h.Percentile(50), P99: h.Percentile(99), P999: h.Percentile(99.9), Max: h.Max()}
+}
+
+// Summary is the one-line human summary printed after a run.
+func (r Result) Summary() string {
+	label := r.Label
+	if label == "" {
+		label = strings.Join(r.Servers, ",")
+	}
+	return fmt.Sprintf("%s: mix=%s sessions=%d value=%dB %.1fs ops=%d (%.0f ops/s) errors=%d latency µs p50=%d p99=%d p99.9=%d max=%d",
+		label, r.Mix, r.Sessions, r.ValueSize, r.DurationSec, r.Ops, r.OpsPerSec, r.Errors,
+		r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max)
+}
+
+// LoadResults reads result files written by -json.
+func LoadResults(paths []string) ([]Result, error) {
+	out := make([]Result, 0, len(paths))
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		var r Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("bench: %s: %w", p, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// MarkdownTable renders results side by side, one row per run, in the given order.
+func MarkdownTable(results []Result) string {
+	var b strings.Builder
+	b.WriteString("| label | mix | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n")
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, r := range results {
+		label := r.Label
+		if label == "" {
+			label = strings.Join(r.Servers, ",")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.1f | %.0f | %d | %d | %d | %d | %d | %d× %s |\n",
+			mdEscape(label), r.Mix, r.Sessions, r.ValueSize, r.DurationSec, r.OpsPerSec, r.Errors,
+			r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max,
+			r.Host.CPUs, mdEscape(r.Host.Model))
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
