@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make bench-compare`: our standalone server and Apache ZooKeeper 3.8 standalone on this machine,
+# same bench, same run. Prints a Markdown table (and RSS) to paste into docs/benchmarks.md.
+# Env: DURATION (default 10s), SESSIONS (32), VALUE_SIZE (128), MIXES ("create set get mixed"),
+#      FORCE_SYNC (yes: both servers fsync every write batch, as shipped).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}; SESSIONS=${SESSIONS:-32}; VALUE_SIZE=${VALUE_SIZE:-128}
+MIXES=${MIXES:-"create set get mixed"}; FORCE_SYNC=${FORCE_SYNC:-yes}
+hack/install-test-deps.sh
+go build -o bin/zkensemble .
+work=$(mktemp -d /tmp/zke-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+waitsrvr() { for _ in $(seq 1 150); do
+    if [ "$( (exec 3<>/dev/tcp/127.0.0.1/$1; printf srvr >&3; cat <&3) 2>/dev/null | grep -c Mode)" = 1 ]; then return 0; fi
+    sleep 0.2; done; echo "server on port $1 did not come up" >&2; return 1; }
+rss() { awk '/VmRSS/{print $2}' /proc/$1/status; }
+
+zkport=$(freeport); zkeport=$(freeport)
+mkdir -p "$work/zk/data" "$work/zke/data"
+common="tickTime=2000
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+4lw.commands.whitelist=*
+admin.enableServer=false
+forceSync=$FORCE_SYNC"
+printf '%s\ndataDir=%s\nclientPort=%s\n' "$common" "$work/zk/data" "$zkport" > "$work/zk/zoo.cfg"
+printf '%s\ndataDir=%s\nclientPort=%s\n' "$common" "$work/zke/data" "$zkeport" > "$work/zke/zoo.cfg"
+hack/apache-zk.sh "$work/zk/zoo.cfg" > "$work/zk/log" 2>&1 & pids+=($!); zkpid=$!
+bin/zkensemble server --config "$work/zke/zoo.cfg" > "$work/zke/log" 2>&1 & pids+=($!); zkepid=$!
+waitsrvr "$zkport"; waitsrvr "$zkeport"
+results=()
+for mix in $MIXES; do
+  for target in zookeeper zkensemble; do
+    if [ $target = zookeeper ]; then port=$zkport; else port=$zkeport; fi
+    out="$work/$target-$mix.json"
+    bin/zkensemble bench -servers 127.0.0.1:$port -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
+      -mix "$mix" -duration "$DURATION" -label "$target" -json "$out" >&2
+    results+=("$out")
+  done
+done
+echo "## bench-compare $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "sessions=$SESSIONS value=${VALUE_SIZE}B duration=$DURATION forceSync=$FORCE_SYNC"
+echo
+bin/zkensemble bench table "${results[@]}"
+echo
+echo "| server | RSS after the run (MiB) |"
+echo "|---|---|"
+echo "| Apache ZooKeeper 3.8 | $(( $(rss $zkpid) / 1024 )) |"
+echo "| zkensemble | $(( $(rss $zkepid) / 1024 )) |"

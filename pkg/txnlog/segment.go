@@ -1,0 +1,68 @@
+package txnlog
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// segmentName is ZooKeeper's log file name shape, log.<zxid in hex>, with the hex zero-padded to
+// 16 digits (as etcd pads its WAL names) so names sort like the zxids they carry.
+func segmentName(firstZxid int64) string {
+	return fmt.Sprintf("%s%0*x", segmentPrefix, segmentHexLen, uint64(firstZxid))
+}
+
+// parseSegmentName returns the zxid in a segment file name; ok is false for any other name
+// (temporary files, files moved aside by Repair, ZooKeeper's unpadded log names).
+func parseSegmentName(name string) (zxid int64, ok bool) {
+	if len(name) != len(segmentPrefix)+segmentHexLen || !strings.HasPrefix(name, segmentPrefix) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(name[len(segmentPrefix):], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// segment describes one segment file as far as it is durable.
+type segment struct {
+	path      string
+	firstZxid int64 // from the name and header
+	lastZxid  int64 // of the last durable record; 0 when it holds none
+	end       int64 // offset just past the last durable record
+}
+
+func (s *segment) empty() bool { return s.lastZxid == 0 }
+
+// listSegments returns the segment paths in dir in zxid order and the temporary files left by
+// an interrupted segment creation.
+func listSegments(fs FS, dir string) (segs []string, tmps []string, err error) {
+	names, err := fs.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	type named struct {
+		zxid int64
+		path string
+	}
+	var found []named
+	for _, n := range names {
+		if strings.HasPrefix(n, segmentPrefix) && strings.HasSuffix(n, tmpSuffix) {
+			if _, ok := parseSegmentName(strings.TrimSuffix(n, tmpSuffix)); ok {
+				tmps = append(tmps, filepath.Join(dir, n))
+			}
+			continue
+		}
+		if z, ok := parseSegmentName(n); ok {
+			found = append(found, named{z, filepath.Join(dir, n)})
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].zxid < found[j].zxid })
+	for _, f := range found {
+		segs = append(segs, f.path)
+	}
+	return segs, tmps, nil
+}
