@@ -4,14 +4,15 @@ GO ?= go
 BIN := bin/zkensemble
 PKGS := ./...
 # Brief fuzzing in `make test`; `make fuzz FUZZTIME=10m` for long runs.
-FUZZTIME ?= 10s
+FUZZTIME ?= 10m
+LDFLAGS := -X 'github.com/zkensemble/zkensemble/pkg/version.BuildDate=$(shell date -u '+%m/%d/%Y %H:%M GMT')'
 
-.PHONY: all build test unit run bench fuzz lint deps clean
+.PHONY: all build test unit run bench bench-compare fuzz fuzz-brief lint deps clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 deps:
 	hack/install-test-deps.sh
@@ -19,6 +20,13 @@ deps:
 test: deps build
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	FUZZTIME=3s hack/fuzz.sh
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
+
+bench-compare:
+	hack/bench-compare.sh
 
 unit:
 	$(GO) test -count=1 -short $(PKGS)

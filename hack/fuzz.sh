@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the module for FUZZTIME each (default 3s: the brief run in `make test`;
+# `make fuzz FUZZTIME=10m` for long runs). New crashers land in the package's testdata/fuzz/ and
+# fail the run; commit them as regression seeds once fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME=${FUZZTIME:-3s}
+fail=0
+while IFS= read -r line; do
+  file=${line%%:*}; name=${line#*func }; name=${name%%(*}
+  pkg=./$(dirname "$file")
+  echo "fuzz: $pkg $name ($FUZZTIME)"
+  if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg" > /tmp/zke-fuzz.log 2>&1; then
+    cat /tmp/zke-fuzz.log; fail=1
+  fi
+done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' pkg | sort)
+exit $fail
