@@ -8,6 +8,11 @@ need=()
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 command -v java >/dev/null || need+=(default-jre-headless)
+# test/harness starts ZooKeeper with java directly and adds these jars to Debian's classpath:
+# netty-codec (missing from zookeeper.jar's manifest) and log4j with its slf4j binding (server log).
+[ -f /usr/share/java/netty-codec.jar ] || need+=(libnetty-java)
+[ -f /usr/share/java/log4j-1.2.jar ] || need+=(liblog4j1.2-java)
+[ -f /usr/share/java/slf4j-log4j12.jar ] || need+=(libslf4j-java)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

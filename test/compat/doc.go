@@ -1,0 +1,14 @@
+// Package compat holds the client-compatibility suites: real ZooKeeper clients and a raw
+// protocol client run the same scripted scenarios against a target server (harness.Apache or
+// harness.ZKE) and their observable behaviour is compared with Apache ZooKeeper 3.8's.
+//
+//   - zkcli_test.go: zkCli.sh sessions from testdata/zkcli/*.cli, compared with golden output
+//     recorded from Apache (regenerate with `go test ./test/compat -run ZkCli/apache -update`).
+//   - kazoo_test.go: the kazoo recipes in testdata/kazoo_recipes.py.
+//   - cclient_test.go: the C client cli_mt driven on stdin.
+//   - diff_*.go: differential scenarios run with a raw jute client against two servers, the
+//     transcripts normalised and compared field by field.
+//
+// Every suite runs against both targets; ZKE runs are skipped with the ZKE-PENDING marker until
+// harness.ZKEServerReady is true. The package has no non-test code besides this file.
+package compat
