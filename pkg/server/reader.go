@@ -1,0 +1,202 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/acl"
+	"github.com/zkensemble/zkensemble/pkg/jute"
+	"github.com/zkensemble/zkensemble/pkg/protocol"
+)
+
+// errStopReading ends a reader loop without further logging: the reason was already logged
+// and the connection is closing after its last reply.
+var errStopReading = errors.New("server: stop reading")
+
+// readLoop is the per-connection reader goroutine. Nothing a client sends can crash the
+// server: decoding errors close the connection, and a panic in this goroutine (a bug) is
+// recovered, logged loudly and closes only this connection.
+func (s *Server) readLoop(c *conn) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Error("BUG: panic while serving a connection; closing it", "client", c.remote,
+				"session", hexID(c.sessionID.Load()), "panic", p, "stack", string(debug.Stack()))
+			c.close(fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	// A connection must send its first packet within the largest session timeout.
+	_ = c.nc.SetReadDeadline(s.now().Add(s.cfg.MaxSessionTimeout))
+
+	// The first four bytes may be a four-letter word instead of a length
+	// (NIOServerCnxn.readLength → checkFourLetterWord, only before the handshake).
+	head, err := br.Peek(jute.FrameHeaderBytes)
+	if err != nil {
+		c.close("closed before the handshake")
+		return
+	}
+	if cmd := string(head); isFourLetterWord(cmd) {
+		_, _ = br.Discard(jute.FrameHeaderBytes)
+		s.serveFourLetterWord(c, cmd)
+		return
+	}
+	frame, err := jute.ReadFrame(br, s.cfg.MaxBufferBytes)
+	if err != nil {
+		s.readFailed(c, err)
+		return
+	}
+	if err := s.handleConnect(c, frame); err != nil {
+		if !errors.Is(err, errStopReading) {
+			s.logger.Info("refusing connection", "client", c.remote, "reason", err)
+			c.close(err.Error())
+		}
+		return
+	}
+	_ = c.nc.SetReadDeadline(time.Time{})
+	for {
+		frame, err := jute.ReadFrame(br, s.cfg.MaxBufferBytes)
+		if err != nil {
+			s.readFailed(c, err)
+			return
+		}
+		if err := s.handleFrame(c, frame); err != nil {
+			if !errors.Is(err, errStopReading) {
+				s.logger.Warn("closing connection", "client", c.remote, "session", hexID(c.sessionID.Load()), "reason", err)
+				c.close(err.Error())
+			}
+			return
+		}
+	}
+}
+
+// readFailed closes a connection whose stream ended or broke, logging why when it is the
+// client's fault (ZooKeeper logs "Len error" for an oversize packet).
+func (s *Server) readFailed(c *conn, err error) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		c.close("client closed the connection")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		select {
+		case <-s.stopping: // shutdown: the writer flushes, then closes
+		default:
+			s.logger.Info("closing connection: no request in time", "client", c.remote)
+			c.close("read timeout")
+		}
+	case errors.Is(err, jute.ErrFrameTooLarge), errors.Is(err, jute.ErrBadFrameLength):
+		s.logger.Warn("closing connection: bad packet length", "client", c.remote, "session", hexID(c.sessionID.Load()), "err", err)
+		c.close(err.Error())
+	default:
+		s.logger.Info("closing connection: read failed", "client", c.remote, "session", hexID(c.sessionID.Load()), "err", err)
+		c.close(err.Error())
+	}
+}
+
+// handleFrame handles one request packet after the handshake. A non-nil error closes the
+// connection.
+func (s *Server) handleFrame(c *conn, frame []byte) error {
+	if !s.serving.Load() {
+		return errors.New("server is not serving")
+	}
+	d := jute.NewDecoder(frame)
+	var h jute.RequestHeader
+	h.Decode(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("malformed request header: %w", err)
+	}
+	op := protocol.OpCode(h.Type)
+	body := frame[d.Off:]
+	c.stats.received.Add(1)
+	s.stats.packetsReceived.Add(1)
+
+	switch kindOf(op) {
+	case kindImmediate:
+		if op == protocol.OpAuth {
+			return s.handleAuth(c, h.Xid, body)
+		}
+		return s.handleSASL(c, h.Xid, body)
+	case kindInvalid:
+		// UnimplementedRequestProcessor: reply Unimplemented (zxid -1, the Request's default)
+		// and close the connection.
+		s.logger.Warn("received packet of unknown type; closing connection", "client", c.remote, "type", int32(op))
+		c.send(replyFrame(h.Xid, -1, protocol.ErrUnimplemented, nil))
+		c.closeAfterFlush("unknown request type")
+		return errStopReading
+	}
+
+	sid := c.sessionID.Load()
+	now := s.now()
+	s.sessMu.Lock()
+	alive := s.tracker.Touch(sid, now.UnixMilli())
+	s.sessMu.Unlock()
+	if !alive {
+		// ZooKeeperServer.touch → MissingSessionException: the request is dropped. The
+		// closeSession being applied will close this connection.
+		s.logger.Debug("dropping request of a closing session", "session", hexID(sid), "op", op)
+		return nil
+	}
+	if op == protocol.OpCloseSession {
+		// PrepRequestProcessor marks the session closing at once, so the expiry timer does not
+		// close it a second time while the txn is on its way.
+		s.sessMu.Lock()
+		s.tracker.SetClosing(sid)
+		s.sessMu.Unlock()
+	}
+	r := &request{conn: c, sessionID: sid, xid: h.Xid, op: op, ids: c.authIDs(), start: now}
+	r.body, r.decodeErr = decodeBody(op, body)
+	s.dispatch(c, r)
+	return nil
+}
+
+// handleAuth answers an addauth packet at once, as ZooKeeperServer.processPacket does: success
+// adds the ids to the connection; failure replies AuthFailed and closes the connection.
+func (s *Server) handleAuth(c *conn, xid int32, body []byte) error {
+	var pkt jute.AuthPacket
+	d := jute.NewDecoder(body)
+	pkt.Decode(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("malformed auth packet: %w", err)
+	}
+	ids, err := acl.Authenticate(pkt.Scheme, pkt.Auth, s.cfg.SuperDigest)
+	if err != nil {
+		s.logger.Warn("authentication failed", "client", c.remote, "session", hexID(c.sessionID.Load()), "scheme", pkt.Scheme, "err", err)
+		c.send(replyFrame(xid, 0, protocol.ErrAuthFailed, nil))
+		c.closeAfterFlush("authentication failed")
+		return errStopReading
+	}
+	for _, id := range ids {
+		c.addAuthID(id)
+	}
+	s.logger.Info("auth success", "client", c.remote, "session", hexID(c.sessionID.Load()), "scheme", pkt.Scheme)
+	c.send(replyFrame(xid, 0, protocol.ErrOk, nil))
+	return nil
+}
+
+// handleSASL answers a SASL token without SASL configured, as ZooKeeper 3.8 does: the
+// connection has no SASL server, evaluating the token fails with a NullPointerException that
+// processSasl logs, and the reply is Ok with a null token.
+func (s *Server) handleSASL(c *conn, xid int32, body []byte) error {
+	var req jute.GetSASLRequest
+	d := jute.NewDecoder(body)
+	req.Decode(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("malformed sasl packet: %w", err)
+	}
+	s.logger.Warn("SASL token received but SASL is not configured", "client", c.remote)
+	c.send(replyFrame(xid, 0, protocol.ErrOk, &jute.SetSASLResponse{}))
+	return nil
+}
+
+// replyFrame encodes a reply header and an optional body as one frame.
+func replyFrame(xid int32, zxid int64, err protocol.ErrCode, body jute.Record) []byte {
+	h := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(err)}
+	if body == nil {
+		return jute.AppendFrameRecords(make([]byte, 0, 20), &h)
+	}
+	return jute.AppendFrameRecords(make([]byte, 0, 64), &h, body)
+}
