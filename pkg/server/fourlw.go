@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -101,17 +100,9 @@ func (s *Server) fourLetterWord(c *conn, cmd string) string {
 	return ""
 }
 
-// serverVersion is the version text of srvr, stat, mntr and envi. ZooKeeper 3.4 printed its
-// build time as "MM/dd/yyyy HH:mm z" and go-zookeeper's FLWSrvr still requires that shape
-// (3.8's "yyyy-MM-dd" form fails its regex), so we print the unknown build time that way.
-// TODO(pkg/version): move this into version.String once the lead agrees on the shape.
-func serverVersion() string {
-	v := version.String()
-	if i := strings.Index(v, ", built on "); i >= 0 {
-		v = v[:i]
-	}
-	return v + ", built on 01/01/1970 00:00 UTC"
-}
+// serverVersion is the version text of srvr, stat, mntr and envi: pkg/version already prints it
+// in the "MM/dd/yyyy HH:mm z" shape go-zookeeper's FLWSrvr requires.
+func serverVersion() string { return version.String() }
 
 // serverStats gathers the live numbers srvr, stat, mntr and dirs render.
 func (s *Server) serverStats() *fourlw.ServerStats {
