@@ -7,7 +7,7 @@ PKGS := ./...
 FUZZTIME ?= 10m
 LDFLAGS := -X 'github.com/zkensemble/zkensemble/pkg/version.BuildDate=$(shell date -u '+%m/%d/%Y %H:%M GMT')'
 
-.PHONY: all build test unit run bench bench-compare fuzz fuzz-brief lint deps clean
+.PHONY: all build test unit run bench bench-compare fuzz sim lint deps clean
 
 all: build
 
@@ -27,6 +27,11 @@ fuzz:
 
 bench-compare:
 	hack/bench-compare.sh
+
+# Long runs of the ZAB simulator: `make sim SEEDS=20000`; a failure prints the seed to replay.
+SEEDS ?= 2000
+sim:
+	ZAB_SEEDS=$(SEEDS) $(GO) test -count=1 -timeout 60m ./pkg/zab/sim -run TestSimSeeds
 
 unit:
 	$(GO) test -count=1 -short $(PKGS)

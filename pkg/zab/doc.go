@@ -1,0 +1,74 @@
+// Package zab is the ZooKeeper Atomic Broadcast core as a pure, deterministic state
+// machine, in the style of etcd-io/raft: FastLeaderElection, discovery (epoch agreement),
+// synchronization (DIFF / TRUNC / SNAP) and broadcast (PROPOSAL, ACK, COMMIT; INFORM for
+// observers), following Apache ZooKeeper's quorum code (FastLeaderElection.java,
+// Leader.java, LearnerHandler.java, Learner.java, Follower.java, QuorumPeer.java) and the
+// invariants of its TLA+ specification.
+//
+// It owns: votes and election rounds, the leader's learner connections and its commit
+// point, the learner's sync, which txns are committed, and when each epoch may be written.
+// It has no goroutines, timers, sockets, files or randomness of its own: time is Tick(),
+// input is Step(Message), randomness comes in Config.Rand, durable state is read through
+// ReadOnlyStorage.
+//
+// The caller (the server's quorum shell) must:
+//   - call Tick once per tickTime, Step for every received Message, Propose for each txn
+//     when this server is the established leader;
+//   - then take Ready(): write Persist in its documented order (snapshot, truncate, entries,
+//     fsync, acceptedEpoch, currentEpoch), only then send Messages (quorum messages of one
+//     connection in order, over one TCP connection per Conn), apply CommittedEntries in
+//     order, and call Advance(rd) - with no Step/Tick/Propose between Ready and Advance;
+//   - drop a quorum connection (and never deliver its later messages) after any loss;
+//   - take snapshots of its state machine into storage at applied zxids only, and restore
+//     Storage.Snapshot() before NewNode.
+//
+// MemoryStorage is the in-memory twin of the disk (writes durable only after Sync; Crash
+// loses the rest). Package sim is the seeded simulator and the trace-script runner.
+//
+// NOTES (state of the work)
+//
+// Done:
+//   - election: totalOrder (peerEpoch, zxid, sid), rounds (logicalclock), replies to LOOKING
+//     and lagging servers, finalizeWait as one tick, joining an established ensemble through
+//     out-of-election votes with checkLeader; observers never vote or lead.
+//   - discovery: new epoch = max acceptedEpoch of a voter quorum + 1, LEADERINFO/ACKEPOCH,
+//     the leader steps down if a voter is more recent than its own summary.
+//   - sync: chooseSync (DIFF when the learner's last zxid is in the leader's log, TRUNC
+//     within the epoch of the last shared zxid, SNAP otherwise, never TRUNC across epochs),
+//     learner writes the sync before ACKing NEWLEADER (ZOOKEEPER-3911), currentEpoch after
+//     the entries (ZOOKEEPER-4643), UPTODATE once a quorum ACKed NEWLEADER.
+//   - broadcast: pipelined proposals, cumulative quorum of voter ACKs (the leader counts
+//     itself after its own fsync), one COMMIT per txn in order, INFORM to observers, PINGs,
+//     learners dropped after silence (syncLimit / initLimit), leader steps down without a
+//     synced quorum, zxid counter rollover forces a new epoch.
+//   - back to LOOKING drops everything not yet handed out for persistence and re-reads the
+//     epochs from storage (ZOOKEEPER-2845).
+//   - only txns that are committed AND will be on this server's disk are applied; restart
+//     delivers the log up to the recorded Persist.Committed hint.
+//   - sim: 3 and 5 voters (+ an observer), drops/dups/delays/reorders of notifications,
+//     breaking connections, partitions, crashes (also mid-write), restarts, snapshots with
+//     log compaction; invariants after every step; liveness after healing. Traces in
+//     sim/testdata: ZOOKEEPER-2845, -3911, -4643, -1154/2832, -5010 (at the ZAB level),
+//     and election basics.
+//
+// Deviations from ZooKeeper, on purpose:
+//   - out-of-election votes agree on the leader alone (ZooKeeper also compares peerEpoch):
+//     the simulator found followers stranded with an older vote of the same leader, which
+//     kept newcomers out forever (see sameVote).
+//   - a joining follower adopts the leader's own vote, not the notification's.
+//   - COMMIT in the sync stream is one cumulative COMMIT of the commit point; ACKs are
+//     treated cumulatively (a learner logs in order over one FIFO connection).
+//   - UPTODATE is not acknowledged by the learner.
+//
+// Not done:
+//   - the wire mapping of Message onto jute.QuorumPacket (the shell's job), REQUEST
+//     forwarding from followers, REVALIDATE/session traffic, SYNC (ZOOKEEPER-1675), reconfig
+//     (COMMITANDACTIVATE, INFORMANDACTIVATE), weighted/hierarchical quorums.
+//   - election timeout backoff (ZooKeeper doubles notTimeout up to 60 s); we resend every
+//     ElectionTimeoutTicks plus jitter.
+//   - Ready/Advance is strictly alternating with Step; no asynchronous storage writes.
+//   - the leader reads DIFF entries through ReadOnlyStorage.Entries without a size cap and
+//     SNAP ships the whole snapshot in one Message; both need chunking in the shell.
+//   - the simulator does not yet model a slow disk (fsync delay) or clock skew
+//     between ticks of different nodes beyond message delay.
+package zab
