@@ -68,6 +68,9 @@ type OpResult struct {
 // error and panics. A multi whose ops cannot be decoded applies nothing and reports
 // MarshallingError (ZooKeeper would stop half way).
 func (t *Tree) Apply(hdr jute.TxnHeader, txn jute.Record) Result {
+	if t.quotaSetupPending { // a restore that did not end with SetLastProcessedZxid
+		t.setupQuotas()
+	}
 	var r Result
 	t.apply(&r, hdr, protocol.OpCode(hdr.Type), txn)
 	if hdr.Zxid > t.lastProcessedZxid {
@@ -176,6 +179,7 @@ func (t *Tree) create(r *Result, path string, data []byte, acl []jute.ACL, owner
 	t.nodes[path] = n
 	t.dataBytes += javaLen(path) + int64(len(data))
 	t.index(path, owner)
+	t.quotaCreated(path, len(data))
 	r.Stat = t.clientStat(n)
 	r.Triggers = append(r.Triggers,
 		Trigger{Path: path, Event: protocol.EventNodeCreated},
@@ -250,6 +254,7 @@ func (t *Tree) deleteNode(r *Result, path string, zxid int64) protocol.ErrCode {
 	t.acls.release(n.acl)
 	t.dataBytes -= javaLen(path) + int64(len(n.data))
 	t.unindex(path, n.stat.EphemeralOwner)
+	t.quotaDeleted(path, len(n.data))
 	r.Triggers = append(r.Triggers,
 		Trigger{Path: path, Event: protocol.EventNodeDeleted},
 		Trigger{Path: ParentPath(path), Event: protocol.EventNodeChildrenChanged})
@@ -263,12 +268,14 @@ func (t *Tree) setData(r *Result, tx *jute.SetDataTxn, hdr jute.TxnHeader) {
 		r.Err = protocol.ErrNoNode
 		return
 	}
-	delta := int64(len(tx.Data) - len(n.data))
+	oldLen := len(n.data)
+	delta := int64(len(tx.Data) - oldLen)
 	t.dataBytes += delta
 	n.data = tx.Data
 	n.stat.Mtime = hdr.Time
 	n.stat.Mzxid = hdr.Zxid
 	n.stat.Version = tx.Version
+	t.quotaDataChanged(tx.Path, oldLen, len(tx.Data))
 	r.Stat = t.clientStat(n)
 	r.Triggers = append(r.Triggers, Trigger{Path: tx.Path, Event: protocol.EventNodeDataChanged})
 }

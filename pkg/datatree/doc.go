@@ -18,6 +18,11 @@
 //     the reply that reveals the change;
 //   - treat every []byte returned by reads as read-only.
 //
+// Quotas (quota.go): the tree keeps each quota's /zookeeper/quota/<path>/zookeeper_stats node
+// current on every create, delete and setData under <path>, as ZooKeeper's DataTree does; a
+// restore ends with SetLastProcessedZxid, which rebuilds the quota roots and recounts the
+// stats. Limits are never enforced.
+//
 // Two views of a stat exist, as in ZooKeeper. Nodes store a jute.StatPersisted whose cversion
 // counts child creations only; clients see a jute.Stat whose cversion counts creations and
 // deletions (stored*2 - numChildren, DataNode.copyStat), so a fresh "/" shows cversion -1 and

@@ -33,7 +33,8 @@ func (t *Tree) walk(path string, n *node, fn func(string, Node) error) error {
 
 // Insert adds one node while a snapshot is restored into a tree from New, parents before
 // children (the order Walk and ZooKeeper's snapshots use). "" (how ZooKeeper's snapshots name
-// the root) means "/". A node that already exists — the built-in ones New made — takes the
+// the root) means "/". End the restore with SetLastProcessedZxid, which rebuilds the quota
+// roots and stats from the inserted nodes. A node that already exists — the built-in ones New made — takes the
 // given data, ACL and stat and keeps its children. The parent's stat is not touched: the
 // snapshot holds it. Data and acl are kept, not copied.
 func (t *Tree) Insert(path string, data []byte, acl []jute.ACL, stat jute.StatPersisted) error {
@@ -43,6 +44,7 @@ func (t *Tree) Insert(path string, data []byte, acl []jute.ACL, stat jute.StatPe
 	if path[0] != '/' {
 		return fmt.Errorf("%w: %q", ErrBadRestorePath, path)
 	}
+	t.quotaSetupPending = true
 	if n := t.get(path); n != nil {
 		t.unindex(path, n.stat.EphemeralOwner)
 		t.acls.release(n.acl)

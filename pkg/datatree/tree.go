@@ -25,6 +25,11 @@ type Tree struct {
 	ttls       map[string]struct{}
 	acls       aclCache
 
+	// quotas are the quota roots (PathTrie pTrie in ZooKeeper), keyed by quotaKey.
+	quotas map[string]struct{}
+	// quotaSetupPending: Insert ran since the quota roots were last rebuilt (setupQuotas).
+	quotaSetupPending bool
+
 	lastProcessedZxid int64
 	// dataBytes is ZooKeeper's cachedApproximateDataSize: UTF-16 length of each path plus its
 	// data, counting the root twice because ZooKeeper maps it under "" and "/".
@@ -59,6 +64,7 @@ func New() *Tree {
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
 		acls:       newACLCache(),
 	}
 	t.root = &node{data: []byte{}}
@@ -270,8 +276,15 @@ func (t *Tree) ApproximateDataSize() int64 { return t.dataBytes }
 // LastProcessedZxid is the highest zxid applied (or restored).
 func (t *Tree) LastProcessedZxid() int64 { return t.lastProcessedZxid }
 
-// SetLastProcessedZxid sets it after a snapshot is restored.
-func (t *Tree) SetLastProcessedZxid(zxid int64) { t.lastProcessedZxid = zxid }
+// SetLastProcessedZxid sets it after a snapshot is restored. It also ends the restore: when
+// Insert ran, the quota roots are rebuilt and every quota's stats node recounted from the
+// tree, as ZooKeeper does once a snapshot is loaded (DataTree.setupQuota).
+func (t *Tree) SetLastProcessedZxid(zxid int64) {
+	t.lastProcessedZxid = zxid
+	if t.quotaSetupPending {
+		t.setupQuotas()
+	}
+}
 
 // ACLCacheSize is the number of distinct ACL lists in use (ZooKeeper's aclCacheSize).
 func (t *Tree) ACLCacheSize() int { return len(t.acls.byKey) }

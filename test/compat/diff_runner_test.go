@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/zkensemble/zkensemble/pkg/jute"
 	"github.com/zkensemble/zkensemble/pkg/protocol"
@@ -49,6 +50,13 @@ type step struct {
 	dyn  func(s *sessionState) jute.Record
 	conn connectSpec
 	raw  []byte
+	// sharedStat marks a request whose reply holds the Stat of a node other scenarios and runs
+	// change too ("/", "/zookeeper"): its cversion, numChildren and pzxid are masked.
+	sharedStat bool
+	// hashOrder marks a request during which the session receives a run of events Apache
+	// emits in Java hash order (the ephemerals of a closed session are deleted in HashSet
+	// order, DataTree.killSession): those events are sorted by path, then type.
+	hashOrder bool
 }
 
 // scenario is a named list of steps under the root znode "/diff-<name>".
@@ -74,8 +82,12 @@ type runner struct {
 	addr     string
 	sessions map[string]*sessionState
 	entries  []entry
+	root     string
 	baseZxid int64
-	logf     func(format string, args ...any)
+	// outside are nodes the scenario created outside its root (under /zookeeper), deleted by
+	// cleanup so that a later run on the same server starts from the same tree.
+	outside []string
+	logf    func(format string, args ...any)
 }
 
 func newRunner(addr string, logf func(string, ...any)) *runner {
@@ -98,6 +110,7 @@ func (r *runner) record(e entry) { r.entries = append(r.entries, e) }
 // (closing sessions, deleting the root) is not recorded.
 func (r *runner) run(sc scenario) []entry {
 	root := "/diff-" + sc.name
+	r.root = root
 	steps := append([]step{connectStep("a"), createStep(root, "", protocol.ModePersistent)}, sc.steps(root)...)
 	for i, st := range steps {
 		if st.sess == "" {
@@ -133,7 +146,9 @@ func (r *runner) exec(st step) {
 		if st.dyn != nil {
 			req = st.dyn(s)
 		}
+		first := len(r.entries)
 		r.request(st.sess, s, st.op, st.xid, req)
+		r.markStep(st, first)
 	case stepDrain:
 		r.request(st.sess, s, protocol.OpPing, protocol.XidPing, nil)
 	case stepExpectClose:
@@ -151,6 +166,59 @@ func (r *runner) exec(st step) {
 			s.conn = nil
 		}
 		r.record(entry{sess: st.sess, kind: entryNote, text: "dropped the connection"})
+	}
+}
+
+// markStep applies a request step's normalisation marks to the entries it recorded, from
+// index first on.
+func (r *runner) markStep(st step, first int) {
+	recorded := r.entries[first:]
+	for i := range recorded {
+		if recorded[i].kind == entryReply {
+			recorded[i].sharedStat = st.sharedStat
+			if recorded[i].header.Err == 0 {
+				r.noteOutside(recorded[i].body)
+			}
+		}
+	}
+	if !st.hashOrder {
+		return
+	}
+	// Sort each run of consecutive events; replies stay where they are, so the order of
+	// events relative to replies (which clients rely on) is still compared.
+	for i := 0; i < len(recorded); {
+		j := i
+		for j < len(recorded) && recorded[j].kind == entryEvent {
+			j++
+		}
+		slices.SortStableFunc(recorded[i:j], func(a, b entry) int {
+			ea, _ := a.body.(*jute.WatcherEvent)
+			eb, _ := b.body.(*jute.WatcherEvent)
+			if ea == nil || eb == nil {
+				return 0
+			}
+			if c := strings.Compare(ea.Path, eb.Path); c != 0 {
+				return c
+			}
+			return int(ea.Type - eb.Type)
+		})
+		i = j + 1
+	}
+}
+
+// noteOutside remembers a node a create reply names when it lies outside the scenario root.
+func (r *runner) noteOutside(body any) {
+	var path string
+	switch b := body.(type) {
+	case *jute.CreateResponse:
+		path = b.Path
+	case *jute.Create2Response:
+		path = b.Path
+	default:
+		return
+	}
+	if r.root != "" && path != r.root && !strings.HasPrefix(path, r.root+"/") {
+		r.outside = append(r.outside, path)
 	}
 }
 
@@ -355,12 +423,18 @@ func (r *runner) cleanup(root string) {
 		s.conn.close()
 		s.conn = nil
 	}
-	if err := deleteTree(r.addr, root); err != nil {
-		r.logf("cleanup of %s: %v", root, err)
+	// Deepest first, so that a node goes before its parent.
+	slices.SortFunc(r.outside, func(a, b string) int { return strings.Compare(b, a) })
+	for _, p := range append(r.outside, root) {
+		if err := deleteTree(r.addr, p); err != nil {
+			r.logf("cleanup of %s: %v", p, err)
+		}
 	}
 }
 
-// deleteTree removes root and everything under it with a fresh session, then closes it.
+// deleteTree removes root and everything under it with a fresh session authenticated as the
+// super user of diffServerOptions (scenarios leave nodes whose ACL forbids deleting their
+// children), then closes it.
 func deleteTree(addr, root string) error {
 	c, err := dialRaw(addr)
 	if err != nil {
@@ -372,6 +446,22 @@ func deleteTree(addr, root string) error {
 	}
 	if _, err := c.readFrame(rawIOTimeout); err != nil {
 		return fmt.Errorf("handshake: %w", err)
+	}
+	if err := c.send(&jute.RequestHeader{Xid: protocol.XidAuth, Type: int32(protocol.OpAuth)},
+		&jute.AuthPacket{Scheme: "digest", Auth: []byte("super:" + superSecret)}); err != nil {
+		return err
+	}
+	for range 100 {
+		f, err := c.readFrame(rawIOTimeout)
+		if err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+		if h, _, _, _ := decodeReply(f, protocol.OpAuth); h.Xid == protocol.XidAuth {
+			if h.Err != 0 {
+				return fmt.Errorf("auth as super: %v", protocol.ErrCode(h.Err))
+			}
+			break
+		}
 	}
 	xid := int32(0)
 	call := func(op protocol.OpCode, req jute.Record) (jute.ReplyHeader, jute.Record, error) {

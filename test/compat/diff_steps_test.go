@@ -50,6 +50,13 @@ func rawBytes(sess string, b []byte) step {
 	return step{kind: stepRaw, sess: sess, raw: b}
 }
 
+// sharedStat marks st's reply as holding the Stat of a node every scenario changes ("/",
+// "/zookeeper"); see step.sharedStat.
+func sharedStat(st step) step { st.sharedStat = true; return st }
+
+// hashOrder marks st as receiving events Apache emits in hash order; see step.hashOrder.
+func hashOrder(st step) step { st.hashOrder = true; return st }
+
 func req(op protocol.OpCode, r jute.Record) step { return step{kind: stepRequest, op: op, req: r} }
 
 func reqXid(xid int32, op protocol.OpCode, r jute.Record) step {

@@ -49,6 +49,8 @@ type entry struct {
 	body   any               // decoded response, *jute.WatcherEvent or *jute.ConnectResponse
 	raw    []byte            // bytes that were not decoded
 	text   string            // notes and decode errors
+	// sharedStat: the reply's Stat belongs to a node every scenario shares (step.sharedStat).
+	sharedStat bool
 }
 
 // normalizer rewrites the values that legitimately differ between two servers running the same
@@ -56,6 +58,10 @@ type entry struct {
 type normalizer struct {
 	baseZxid int64 // the zxid of the scenario's first write (creating its root)
 	sessions map[int64]string
+	// masking is set while an entry marked sharedStat renders: the fields of its Stat that
+	// other scenarios change (children created and deleted under "/" or "/zookeeper") are
+	// replaced by <shared>.
+	masking bool
 }
 
 func newNormalizer(baseZxid int64) *normalizer {
@@ -117,7 +123,9 @@ func (n *normalizer) render(entries []entry) []string {
 		case entryReply:
 			fmt.Fprintf(&b, " %v %s", e.op, n.header(e.header))
 			if e.body != nil {
+				n.masking = e.sharedStat
 				b.WriteString(" " + n.value("", reflect.ValueOf(e.body)))
+				n.masking = false
 			}
 		case entryEvent:
 			if ev, ok := e.body.(*jute.WatcherEvent); ok {
@@ -145,8 +153,10 @@ func passwd(p []byte) string {
 	return fmt.Sprintf("zeros(%d)", len(p))
 }
 
-// sortedFields are string lists ZooKeeper returns in hash order.
-var sortedFields = map[string]bool{"Children": true, "Ephemerals": true}
+// sortedFields are lists ZooKeeper returns in hash order: children and ephemerals (HashSets
+// in DataNode and DataTree) and whoAmI's identities (ServerCnxn.authInfo is a set backed by a
+// ConcurrentHashMap).
+var sortedFields = map[string]bool{"Children": true, "Ephemerals": true, "ClientInfo": true}
 
 // value renders v field by field; name is the field v came from, which selects the
 // normalisation (zxids, times, owners).
@@ -159,6 +169,9 @@ func (n *normalizer) value(name string, v reflect.Value) string {
 			return "nil"
 		}
 		return n.value(name, v.Elem())
+	}
+	if n.masking && (name == "Cversion" || name == "NumChildren" || name == "Pzxid") {
+		return "<shared>"
 	}
 	switch name {
 	case "Czxid", "Mzxid", "Pzxid", "Zxid":

@@ -9,7 +9,7 @@ import (
 // test against the ZKE target skips with the ZKE-PENDING marker; the lead flips it to true when
 // pkg/server lands, after which those tests must pass (they never skip silently). This constant
 // is the only switch: suites call SkipIfPending rather than testing it themselves.
-const ZKEServerReady = false
+const ZKEServerReady = true
 
 // PendingMarker is the text every skipped ZKE test carries, so `grep ZKE-PENDING` finds them.
 const PendingMarker = "zkensemble server not ready: ZKE-PENDING"
