@@ -133,13 +133,27 @@ func isSessionOwner(hex string) bool {
 // unpredictable points.
 func normalizeZkCli(raw string, cmds []string, addr string, sessions sessionNames) string {
 	var events, kept []string
+	// zkCli's watcher thread prints "\nWATCHER::" and "\nWatchedEvent ..." (ZooKeeperMain's
+	// printMessage prefixes a newline). When it lands in the middle of a line the main thread is
+	// printing (e.g. "[" of `ls -s`), the line before "WATCHER::" is that fragment, not followed
+	// by the blank line a complete line would leave: rejoin the fragment with the next kept line.
+	prevRaw, joinNext := "", false
 	for _, line := range strings.Split(strings.ReplaceAll(raw, "\r", ""), "\n") {
 		line = strings.TrimRight(line, " \t")
+		if line == "WATCHER::" && prevRaw != "" && len(kept) > 0 && kept[len(kept)-1] == prevRaw {
+			joinNext = true
+		}
+		prevRaw = line
 		if line == "" || slices.ContainsFunc(zkcliNoise, func(p string) bool { return strings.HasPrefix(line, p) }) {
 			continue
 		}
 		if strings.HasPrefix(line, "WatchedEvent ") {
 			events = append(events, line)
+			continue
+		}
+		if joinNext {
+			kept[len(kept)-1] += line
+			joinNext = false
 			continue
 		}
 		kept = append(kept, line)

@@ -43,6 +43,18 @@ func TestNormalizeZkCli(t *testing.T) {
 	if got != want {
 		t.Fatalf("normalizeZkCli:\n%s", lineDiff("want", "got", want, got, 2))
 	}
+	// The watcher thread printing in the middle of `ls -s`'s "[c1, none]" line.
+	split := strings.Join([]string{
+		"Created /w/none", "printwatches is on", "[", "WATCHER::", "",
+		"WatchedEvent state:SyncConnected type:NodeCreated path:/w/none", "c1, none]", "cZxid = 0x27",
+		"printwatches is on",
+	}, "\n")
+	got = normalizeZkCli(split, []string{"create /w/none", "ls -w -s /w"}, "127.0.0.1:1", sessionNames{})
+	want = "> create /w/none\nCreated /w/none\n> ls -w -s /w\n[c1, none]\ncZxid = 0x27\n" +
+		"== events\nWatchedEvent state:SyncConnected type:NodeCreated path:/w/none\n"
+	if got != want {
+		t.Fatalf("normalizeZkCli with a split line:\n%s", lineDiff("want", "got", want, got, 2))
+	}
 	short := normalizeZkCli("Created /a\n", []string{"create /a", "get /a"}, "x", sessionNames{})
 	if !strings.Contains(short, "!! no output segment") {
 		t.Errorf("a missing segment is not reported:\n%s", short)
