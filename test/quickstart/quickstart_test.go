@@ -1,0 +1,98 @@
+// Package quickstart checks the README's quick start: `zkensemble server` with no flags serves
+// standalone on port 2181 with its data under the working directory, and both our CLI and Apache's
+// zkCli.sh use it.
+package quickstart
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zkensemble/zkensemble/test/harness"
+)
+
+const zkCli = "/usr/share/zookeeper/bin/zkCli.sh"
+
+func TestDefaultServerQuickStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin, err := harness.ZKEBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:2181", time.Second); err == nil {
+		c.Close()
+		t.Fatal("port 2181 is already in use: this test checks the server's default port, stop whatever listens there")
+	}
+	work := t.TempDir()
+	srv := exec.Command(bin, "server")
+	srv.Dir = work
+	out, err := os.Create(filepath.Join(work, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	srv.Stdout, srv.Stderr = out, out
+	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = srv.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(work, "server.log"))
+			t.Logf("server log:\n%s", b)
+		}
+	}()
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		reply, err := harness.FourLW("127.0.0.1:2181", "srvr")
+		if err == nil && strings.Contains(reply, "Mode: standalone") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no standalone server on 127.0.0.1:2181 within 15s (last: %v %q)", err, reply)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if fi, err := os.Stat(filepath.Join(work, "zkdata")); err != nil || !fi.IsDir() {
+		t.Fatalf("data directory ./zkdata not created under the working directory: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ours, err := exec.CommandContext(ctx, bin, "cli", "-server", "127.0.0.1:2181", "create", "/quickstart", "hello").CombinedOutput()
+	if err != nil || !strings.Contains(string(ours), "Created /quickstart") {
+		t.Fatalf("zkensemble cli create: %v\n%s", err, ours)
+	}
+	theirs, err := exec.CommandContext(ctx, zkCli, "-server", "127.0.0.1:2181", "get", "/quickstart").CombinedOutput()
+	if err != nil || !strings.Contains(string(theirs), "\nhello\n") {
+		t.Fatalf("zkCli.sh get /quickstart did not print the data: %v\n%s", err, theirs)
+	}
+
+	// A graceful stop exits 0 and a restart in the same directory serves the same data.
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		stopped = true
+		if err != nil {
+			t.Fatalf("server did not exit cleanly on SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop within 15s of SIGTERM")
+	}
+}
