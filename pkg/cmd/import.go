@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/zkensemble/zkensemble/pkg/snapshot"
+	"github.com/zkensemble/zkensemble/pkg/txnlog"
 	"github.com/zkensemble/zkensemble/pkg/zkimport"
 )
 
@@ -49,6 +50,17 @@ func importMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *to != "" {
+		// Hold the target's txn log lock for the whole import: a server started meanwhile (or
+		// already running on an empty dataDir) must not see a snapshot appear under it.
+		lock, err := txnlog.LockDir(filepath.Join(*to, txnLogSubdir))
+		if err != nil {
+			if errors.Is(err, txnlog.ErrLocked) {
+				err = fmt.Errorf("%s is in use by a running server; stop it first", *to)
+			}
+			fmt.Fprintf(stderr, "zkensemble import: %v\n", err)
+			return 1
+		}
+		defer lock.Close()
 		if err := checkImportTarget(*to); err != nil {
 			fmt.Fprintf(stderr, "zkensemble import: %v\n", err)
 			return 1
@@ -94,7 +106,10 @@ func checkImportTarget(to string) error {
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	if len(entries) > 0 {
+	for _, e := range entries {
+		if e.Name() == txnlog.LockFileName {
+			continue
+		}
 		return fmt.Errorf("%s already holds a txn log (%s); import into an empty dataDir", to, logDir)
 	}
 	return nil

@@ -17,8 +17,9 @@ func init() {
 }
 
 // runPurge is ZooKeeper's PurgeTxnLog / zkCleanup.sh: keep the newest -n snapshots and the log
-// segments needed to replay from the oldest of them. It opens the txn log for writing, so run
-// it while the server is stopped; a running server purges itself (autopurge.purgeInterval).
+// segments needed to replay from the oldest of them. It opens the txn log for writing, whose
+// directory lock makes it refuse to run beside a server; a running server purges itself
+// (autopurge.purgeInterval).
 func runPurge(args []string) int {
 	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
 	fs.Usage = func() {
@@ -51,24 +52,29 @@ func runPurge(args []string) int {
 	snapDir := filepath.Join(*dataDir, snapshot.DirName)
 	logDir := filepath.Join(*dataLogDir, txnLogSubdir)
 
-	purgeLog := func(zxid int64) error {
-		if _, err := os.Stat(logDir); os.IsNotExist(err) {
-			return nil
-		}
+	// Open the log (which takes its directory's lock) before any snapshot is deleted, so a
+	// purge beside a running server fails before it has touched anything.
+	var purgeLog func(zxid int64) error
+	if _, err := os.Stat(logDir); err == nil {
 		opts := txnlog.DefaultOptions()
 		opts.Logger = logger
 		// The log carries the database id the snapshots record; Open refuses another one.
-		if files, err := snapshot.List(snapDir); err == nil && len(files) > 0 {
-			if h, err := snapshot.ReadHeader(files[0].Path); err == nil {
-				opts.DBID = h.DBID
-			}
-		}
+		opts.DBID = dbID(snapDir)
 		log, err := txnlog.Open(logDir, opts)
 		if err != nil {
-			return err
+			if errors.Is(err, txnlog.ErrLocked) {
+				fmt.Fprintf(os.Stderr, "zkensemble purge: %s is in use by a running server; stop it, or let it purge itself (autopurge.purgeInterval)\n", logDir)
+			} else {
+				logger.Error("opening the txn log", "dir", logDir, "err", err)
+			}
+			return 1
 		}
-		err = log.PurgeBefore(zxid)
-		return errors.Join(err, log.Close())
+		defer func() {
+			if err := log.Close(); err != nil {
+				logger.Error("closing the txn log", "dir", logDir, "err", err)
+			}
+		}()
+		purgeLog = log.PurgeBefore
 	}
 	rep, err := snapshot.Purge(snapDir, *count, purgeLog, logger)
 	if err != nil {

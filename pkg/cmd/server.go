@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/server"
+	"github.com/zkensemble/zkensemble/pkg/snapshot"
 	"github.com/zkensemble/zkensemble/pkg/txnlog"
 	"github.com/zkensemble/zkensemble/pkg/zoocfg"
 )
@@ -37,7 +39,7 @@ const (
 func runServer(args []string) int {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: zkensemble server [--config zoo.cfg | zoo.cfg] [--client-port N] [--client-addr host[:port]] [--data-dir DIR]")
+		fmt.Fprintln(fs.Output(), "usage: zkensemble server [--config zoo.cfg | zoo.cfg] [--client-port N] [--client-addr host[:port]] [--data-dir DIR] [--repair]")
 		fs.PrintDefaults()
 	}
 	configPath := fs.String("config", "", "path of a zoo.cfg (ZooKeeper's format)")
@@ -45,6 +47,7 @@ func runServer(args []string) int {
 	clientAddr := fs.String("client-addr", "", "client listen address, host or host:port (overrides clientPortAddress)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides dataDir)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	repair := fs.Bool("repair", false, "set aside the damaged part of the txn log (never deleted), print what was done and exit; the server must be stopped (docs/storage.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -111,15 +114,26 @@ func runServer(args []string) int {
 	}
 	// Our own log format lives in its own directory, never in ZooKeeper's version-2.
 	logDir := filepath.Join(cfg.DataLogDir, txnLogSubdir)
+	if *repair {
+		return repairTxnLog(logDir, os.Stdout, os.Stderr)
+	}
 	opts := txnlog.DefaultOptions()
 	opts.ForceSync = zc.ForceSync
 	opts.Logger = logger
+	opts.DBID = cfg.DBID
 	txns, err := txnlog.Open(logDir, opts)
 	if err != nil {
 		logger.Error("opening the txn log", "dir", logDir, "err", err)
+		switch {
+		case errors.Is(err, txnlog.ErrCorrupt):
+			fmt.Fprintf(os.Stderr, "zkensemble server: the txn log in %s is damaged; nothing was changed.\n"+
+				"Run the same command with --repair to move the damaged records aside (kept, never deleted),\n"+
+				"then start again; see docs/storage.md (\"Repairing a damaged txn log\").\n", logDir)
+		case errors.Is(err, txnlog.ErrLocked):
+			fmt.Fprintf(os.Stderr, "zkensemble server: %s is in use by a running server\n", logDir)
+		}
 		return 1
 	}
-	// TODO(pkg/snapshot): without snapshots every start replays the whole log.
 	s, err := server.New(cfg, server.Deps{Logger: logger, Log: txns})
 	if err != nil {
 		_ = txns.Close()
@@ -169,6 +183,21 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 		ExtendedTypesEnabled: zc.ExtendedTypesEnabled,
 		DataDir:              dataDir,
 		DataLogDir:           dataLogDir,
+		SnapCount:            zc.SnapCount,
+		SnapRetainCount:      zc.AutopurgeSnapRetainCount,
+		PurgeInterval:        time.Duration(zc.AutopurgePurgeIntervalHours) * time.Hour,
+		DBID:                 dbID(filepath.Join(dataDir, snapshot.DirName)),
+	}
+	if v, ok := zc.Other["snapSizeLimitInKb"]; ok {
+		kb, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return server.Config{}, fmt.Errorf("snapSizeLimitInKb: %q is not a number", v)
+		}
+		// ZooKeeperServer.getSnapSizeInBytes: a value <= 0 turns the size rule off.
+		cfg.SnapSizeBytes = -1
+		if kb > 0 {
+			cfg.SnapSizeBytes = kb * 1024
+		}
 	}
 	if v, ok := zc.Other["znode.container.checkIntervalMs"]; ok {
 		ms, err := strconv.Atoi(strings.TrimSpace(v))
@@ -185,4 +214,45 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 		cfg.ContainerMaxPerMinute = n
 	}
 	return cfg, nil
+}
+
+// dbID is the database id the txn log and new snapshots carry: the newest snapshot's (an
+// imported one included), 0 for a new dataDir. txnlog.Open refuses a log of another id.
+func dbID(snapDir string) uint64 {
+	files, err := snapshot.List(snapDir)
+	if err != nil || len(files) == 0 {
+		return 0
+	}
+	h, err := snapshot.ReadHeader(files[0].Path)
+	if err != nil {
+		return 0 // a damaged newest snapshot: LoadNewest sets it aside and says so
+	}
+	return h.DBID
+}
+
+// repairTxnLog is `zkensemble server --repair`: txnlog.Repair on the log directory (it takes
+// the directory's lock, so it refuses while a server runs), then a report of what it kept and
+// what it set aside. Exit status 0 when the log is usable afterwards.
+func repairTxnLog(logDir string, stdout, stderr io.Writer) int {
+	rep, err := txnlog.Repair(logDir)
+	if err != nil {
+		if errors.Is(err, txnlog.ErrLocked) {
+			fmt.Fprintf(stderr, "zkensemble server --repair: %s is in use by a running server; stop it first\n", logDir)
+		} else {
+			fmt.Fprintf(stderr, "zkensemble server --repair: %v\n", err)
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "txn log %s: %d segment(s) examined, last good zxid 0x%x\n", logDir, rep.Segments, uint64(rep.LastZxid))
+	if rep.Clean() {
+		fmt.Fprintln(stdout, "no damage found; nothing changed")
+		return 0
+	}
+	fmt.Fprintf(stdout, "damage: %s offset %d: %s\n", rep.File, rep.Offset, rep.Reason)
+	for _, p := range rep.MovedAside {
+		fmt.Fprintf(stdout, "set aside: %s\n", p)
+	}
+	fmt.Fprintln(stdout, "txns after the last good zxid are no longer in the log; if a snapshot holds them they are")
+	fmt.Fprintln(stdout, "restored from it, otherwise they are lost on this server (see docs/storage.md)")
+	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/protocol"
+	"github.com/zkensemble/zkensemble/pkg/snapshot"
 )
 
 // ErrConfig is wrapped by every configuration error New returns.
@@ -44,8 +45,22 @@ type Config struct {
 	// reading must not hold the server's memory). Default 64 MiB.
 	MaxOutgoingBytes int
 	// DataDir and DataLogDir are reported by the conf, envi and dirs four-letter words.
+	// Snapshots live in DataDir/snapshot (snapshot.DirName); with DataDir empty the server
+	// neither restores nor writes snapshots (tests with an in-memory log).
 	DataDir    string
 	DataLogDir string
+	// SnapCount is zoo.cfg snapCount: a snapshot is taken after snapCount/2 plus a random
+	// share of snapCount/2 txns (default 100000).
+	SnapCount int
+	// SnapSizeBytes is zookeeper.snapSizeLimitInKb in bytes: the same rule over bytes logged
+	// (default 4 GiB; negative disables it).
+	SnapSizeBytes int64
+	// SnapRetainCount is autopurge.snapRetainCount, raised to 3 as ZooKeeper does.
+	SnapRetainCount int
+	// PurgeInterval is autopurge.purgeInterval (hours in zoo.cfg); 0 disables autopurge.
+	PurgeInterval time.Duration
+	// DBID is the database id recorded in snapshots: the txn log's txnlog.Options.DBID.
+	DBID uint64
 }
 
 // Deps are the server's I/O boundaries; nil fields get in-memory or real defaults.
@@ -56,6 +71,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the wall clock (txn times, session deadlines, ids); nil uses time.Now.
 	Now func() time.Time
+	// Rand returns a value in [0, n) for the randomised snapshot schedule (math/rand's
+	// Int63n); nil uses math/rand/v2.
+	Rand func(n int64) int64
 }
 
 // Defaults of ZooKeeper that this package applies when a Config field is zero.
@@ -107,6 +125,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxOutgoingBytes <= 0 {
 		c.MaxOutgoingBytes = DefaultMaxOutgoingBytes
+	}
+	if c.SnapCount <= 0 {
+		c.SnapCount = snapshot.DefaultSnapCount
+	}
+	if c.SnapSizeBytes == 0 {
+		c.SnapSizeBytes = snapshot.DefaultSnapSizeBytes
+	}
+	if c.SnapRetainCount < snapshot.MinRetainCount {
+		c.SnapRetainCount = snapshot.MinRetainCount
+	}
+	if c.PurgeInterval < 0 {
+		return c, fmt.Errorf("%w: autopurge.purgeInterval %v is negative", ErrConfig, c.PurgeInterval)
 	}
 	if c.DataLogDir == "" {
 		c.DataLogDir = c.DataDir

@@ -15,6 +15,14 @@
 //	writer goroutine (per connection)   drains the outgoing queue through a bufio.Writer,
 //	                                    flushing only when the queue is empty (batching)
 //
+// Storage (docs/storage.md): New restores the newest whole snapshot from DataDir/snapshot and
+// replays the log after it (restore.go), refusing to start on a gap. The replicator's goroutine
+// is the txn log's only writer (writer.go): group commit, the snapshot trigger (log roll, then
+// the snapshot goroutine copies the tree a chunk per read-lock hold, snapshotter.go) and
+// autopurge. A failed append or fsync puts the server in degraded mode (health.go): the batch
+// is dropped from the log and answered NotReadOnly, the apply goroutine rewinds the zxid
+// counter and the preparer (rejectBatch), and one probe write per second tries the disk again.
+//
 // The ordering guarantees clients rely on:
 //   - a session's requests are answered in the order sent (a read never overtakes an earlier
 //     write of its session: ZooKeeper's CommitProcessor rule);
@@ -22,8 +30,9 @@
 //     before any reply that shows the new data (the event is queued under the tree's write lock,
 //     read replies are queued under its read lock).
 //
-// The caller must: build a Config (pkg/cmd/server.go maps zoo.cfg onto it), call New, run Serve
-// until its context is cancelled, then Close. Tests and the fuzz target can drive one request
+// The caller must: build a Config (pkg/cmd/server.go maps zoo.cfg onto it), open the txn log
+// (txnlog.Open takes the directory's lock) and pass it in Deps, call New, run Serve until its
+// context is cancelled, then Close; Serve's shutdown closes the log. Tests and the fuzz target can drive one request
 // at a time through a Server created with NewCore, which has no listener and runs the pipeline
 // inline.
 package server

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,7 +43,10 @@ func (s *Server) fourLetterWord(c *conn, cmd string) string {
 	case fourlw.CmdRuok:
 		return fourlw.Ruok()
 	case fourlw.CmdIsro:
-		return fourlw.Isro(false)
+		// "ro" while the txn log refuses writes: the server answers writes as a read-only
+		// ZooKeeper server does (NotReadOnly), so it says so here too.
+		state, _ := s.health.status()
+		return fourlw.Isro(state != storageWritable)
 	case fourlw.CmdSrvr:
 		st := s.serverStats()
 		return st.Srvr()
@@ -148,7 +152,31 @@ func (s *Server) serverStats() *fourlw.ServerStats {
 		LastProposalSizeBytes:       -1,
 		MinProposalSizeBytes:        -1,
 		MaxProposalSizeBytes:        -1,
+		Extra:                       s.storageStats(),
 	}
+}
+
+// storageStats are mntr's extra lines about storage: zk_storage_writable (1, or 0 while writes
+// are refused), zk_storage_error (only while refusing), zk_storage_rejected_writes, and the
+// snapshot counters.
+func (s *Server) storageStats() []fourlw.KV {
+	state, err := s.health.status()
+	writable := "1"
+	if state != storageWritable {
+		writable = "0"
+	}
+	out := []fourlw.KV{{Key: "storage_writable", Value: writable}}
+	if state != storageWritable && err != nil {
+		out = append(out, fourlw.KV{Key: "storage_error", Value: strings.ReplaceAll(err.Error(), "\n", " ")})
+	}
+	out = append(out, fourlw.KV{Key: "storage_rejected_writes", Value: strconv.FormatInt(s.stats.rejectedWrites.Load(), 10)})
+	if s.snapshots != nil {
+		out = append(out, fourlw.KV{Key: "snapshots_written", Value: strconv.FormatInt(s.snapshots.written.Load(), 10)})
+		if info := s.snapshots.last.Load(); info != nil {
+			out = append(out, fourlw.KV{Key: "last_snapshot_zxid", Value: hexID(info.Zxid)})
+		}
+	}
+	return out
 }
 
 // fileDescriptors counts this process's open descriptors and its limit (Linux /proc).

@@ -55,21 +55,8 @@ func (s *Server) submit(r *request) {
 // runInline is the whole pipeline in the caller's goroutine (NewCore).
 func (s *Server) runInline(batch []*request) {
 	props := s.prepare(batch)
-	entries := make([]LogEntry, len(props))
-	for i, p := range props {
-		entries[i] = LogEntry{Zxid: p.Zxid, Data: p.Data}
-	}
-	err := s.txnLog.Append(entries...)
-	if err == nil {
-		err = s.txnLog.Sync()
-	}
-	if err != nil {
-		// Nothing unlogged is applied or acknowledged (see standalone.run).
-		s.logger.Error("txn log write failed", "err", err)
-		return
-	}
-	for _, p := range props {
-		s.applyOne(p)
+	for _, c := range s.writer.commit([]proposed{{props: props, gen: genOf(props)}}) {
+		s.applyCommit(c)
 	}
 }
 
@@ -133,6 +120,7 @@ func (s *Server) prepare(batch []*request) []Proposal {
 	props := make([]Proposal, 0, len(batch))
 	s.prepMu.Lock()
 	s.treeMu.RLock()
+	gen := s.prepGen
 	for _, r := range batch {
 		s.nextZxid++
 		zxid := s.nextZxid
@@ -152,7 +140,7 @@ func (s *Server) prepare(batch []*request) []Proposal {
 			txn.Encode(&e)
 			data = e.Buf
 		}
-		props = append(props, Proposal{Zxid: zxid, Hdr: hdr, Txn: txn, Data: data, req: r})
+		props = append(props, Proposal{Zxid: zxid, Hdr: hdr, Txn: txn, Data: data, req: r, gen: gen})
 	}
 	s.treeMu.RUnlock()
 	s.prepMu.Unlock()
@@ -162,14 +150,90 @@ func (s *Server) prepare(batch []*request) []Proposal {
 // applyLoop is the apply goroutine (FinalRequestProcessor): committed txns in zxid order.
 func (s *Server) applyLoop() {
 	defer close(s.applied)
-	for batch := range s.repl.Committed() {
-		for _, p := range batch {
-			s.applyOne(p)
-		}
+	for c := range s.repl.Committed() {
+		s.applyCommit(c)
 	}
 	if err := s.repl.Err(); err != nil {
+		s.logger.Error("replicator failed; stopping", "err", err)
 		s.Close()
 	}
+}
+
+// applyCommit applies a committed batch or answers a rejected one.
+func (s *Server) applyCommit(c Commit) {
+	if c.Err != nil {
+		s.rejectBatch(c)
+		return
+	}
+	for _, p := range c.Proposals {
+		s.applyOne(p)
+	}
+}
+
+// rejectBatch answers every request of a batch the log did not take with NotReadOnly (-119),
+// the code a read-only ZooKeeper server gives writes (ReadOnlyRequestProcessor): "this server
+// cannot change state now", while reads keep working. The first rejected batch of a preparer
+// generation also rewinds preparation: every committed txn before it has been applied (the
+// replicator delivers in order), so the zxid counter continues from the last applied zxid
+// and the outstanding changes, all of them from rejected txns, are dropped.
+func (s *Server) rejectBatch(c Commit) {
+	s.treeMu.RLock()
+	last := s.tree.LastProcessedZxid()
+	s.treeMu.RUnlock()
+	s.prepMu.Lock()
+	if c.gen == s.prepGen {
+		s.prepGen++
+		s.nextZxid = last
+		s.prep.Reset()
+	}
+	s.prepMu.Unlock()
+	s.stats.rejectedWrites.Add(int64(len(c.Proposals)))
+	for _, p := range c.Proposals {
+		s.rejectOne(p.req, last)
+	}
+}
+
+// rejectOne answers one rejected request.
+func (s *Server) rejectOne(r *request, lastZxid int64) {
+	if r == nil {
+		return
+	}
+	s.stats.outstanding.Add(-1)
+	switch r.op {
+	case protocol.OpCloseSession:
+		// Expiry or a client's close: the session must still go once the log works again.
+		// Re-arm its timer (it was marked closing, which the timer skips).
+		s.sessMu.Lock()
+		if timeout, ok := s.tracker.Timeout(r.sessionID); ok {
+			s.tracker.Remove(r.sessionID)
+			s.tracker.Add(r.sessionID, timeout, s.now().UnixMilli())
+		}
+		s.sessMu.Unlock()
+	case protocol.OpCreateSession:
+		// No session without its txn (ZooKeeper cannot create one without its log either):
+		// forget it and close the connection without a ConnectResponse, so the client treats
+		// it as an unavailable server and retries, as it would against a server that is down.
+		s.sessMu.Lock()
+		s.tracker.Remove(r.sessionID)
+		s.sessMu.Unlock()
+		if c := r.conn; c != nil {
+			c.stats.outstanding.Add(-1)
+			c.close("cannot create a session: the txn log is not writable")
+		}
+		return
+	}
+	c := r.conn
+	if c == nil {
+		return // expiry, container reaping: retried by their timers
+	}
+	c.stats.outstanding.Add(-1)
+	now := s.now()
+	c.stats.answered(r.xid, lastZxid, fourlw.LastOpName(r.op), r.start, now)
+	c.send(replyFrame(r.xid, lastZxid, protocol.ErrNotReadOnly, nil))
+	if r.op == protocol.OpCloseSession {
+		c.closeAfterFlush("session closed by client")
+	}
+	s.writeDone(c, r)
 }
 
 // applyOne applies a committed txn, queues the watch events it fires, lets the preparer drop

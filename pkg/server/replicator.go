@@ -2,14 +2,13 @@ package server
 
 import (
 	"errors"
-	"fmt"
-	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/jute"
 )
 
-// ErrReplicatorClosed is returned by Propose after Close or after a storage failure.
+// ErrReplicatorClosed is returned by Propose after Close.
 var ErrReplicatorClosed = errors.New("server: replicator closed")
 
 // Proposal is one prepared txn on its way to being committed and applied.
@@ -21,33 +20,47 @@ type Proposal struct {
 	Data []byte
 	// req is the request that produced the proposal (nil when it came from another server).
 	req *request
+	// gen is the preparer generation it was prepared in (see logWriter and rejectBatch).
+	gen uint64
+}
+
+// Commit is one proposed batch handed back by the replicator, in proposal order.
+type Commit struct {
+	Proposals []Proposal
+	// Err is nil when every proposal is committed. Otherwise none of them is: they must be
+	// answered with an error and never applied (it wraps ErrStorage in standalone).
+	Err error
+	gen uint64
 }
 
 // Replicator makes proposals durable (and, in an ensemble, agreed) and hands them back
-// committed. Contract:
-//   - Propose is called by the processor goroutine only, with batches in increasing zxid order;
-//     it may block (backpressure) but must not wait for the commit itself;
-//   - Committed delivers every proposed txn exactly once, in zxid order, in batches; the
-//     channel is closed after Close or after a fatal storage error (Err says which);
+// committed or rejected. Contract:
+//   - Propose is called by the processor goroutine only, with batches in increasing zxid order,
+//     all proposals of a batch from one preparer generation; it may block (backpressure) but
+//     must not wait for the commit itself;
+//   - Committed delivers every proposed batch exactly once, in proposal order; the channel is
+//     closed after Close (Err says whether a fatal error ended it early);
+//   - a rejected batch (Commit.Err) is followed only by rejected batches until the apply
+//     goroutine has started a new preparer generation (rejectBatch);
 //   - in standalone the commit point is the fsync of the txn log (ZooKeeper's
 //     SyncRequestProcessor before FinalRequestProcessor).
 type Replicator interface {
 	Propose(batch []Proposal) error
-	Committed() <-chan []Proposal
+	Committed() <-chan Commit
 	Err() error
 	Close() error
 }
 
-// standalone is the Replicator of an ensemble of one: append, one Sync for everything queued
-// (group commit, as SyncRequestProcessor flushes toFlush in one commit), then commit.
+// standalone is the Replicator of an ensemble of one: its goroutine is the txn log's writer
+// (logWriter), taking everything queued into one Sync (group commit, as SyncRequestProcessor
+// flushes toFlush in one commit), and also runs autopurge.
 type standalone struct {
-	log       TxnLog
-	logger    *slog.Logger
+	w         *logWriter
+	purgeTick <-chan time.Time
 	in        chan []Proposal
-	committed chan []Proposal
+	committed chan Commit
 	mu        sync.Mutex
 	closed    bool
-	err       error
 	done      chan struct{}
 }
 
@@ -55,12 +68,13 @@ type standalone struct {
 // blocks beyond it, which in turn blocks readers (backpressure instead of unbounded memory).
 const proposalQueueBatches = 256
 
-func newStandalone(log TxnLog, logger *slog.Logger) *standalone {
+// newStandalone starts the writer goroutine; purgeTick (nil: never) asks it to autopurge.
+func newStandalone(w *logWriter, purgeTick <-chan time.Time) *standalone {
 	r := &standalone{
-		log:       log,
-		logger:    logger,
+		w:         w,
+		purgeTick: purgeTick,
 		in:        make(chan []Proposal, proposalQueueBatches),
-		committed: make(chan []Proposal, proposalQueueBatches),
+		committed: make(chan Commit, proposalQueueBatches),
 		done:      make(chan struct{}),
 	}
 	go r.run()
@@ -77,16 +91,14 @@ func (r *standalone) Propose(batch []Proposal) error {
 	return nil
 }
 
-func (r *standalone) Committed() <-chan []Proposal { return r.committed }
+func (r *standalone) Committed() <-chan Commit { return r.committed }
 
-func (r *standalone) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err
-}
+// Err is always nil: a storage failure rejects batches (degraded mode) instead of ending the
+// replicator.
+func (r *standalone) Err() error { return nil }
 
-// Close stops accepting proposals; those already proposed are still logged and committed,
-// then Committed is closed.
+// Close stops accepting proposals; those already proposed are still logged (or rejected) and
+// handed back, then Committed is closed.
 func (r *standalone) Close() error {
 	r.mu.Lock()
 	if !r.closed {
@@ -95,15 +107,26 @@ func (r *standalone) Close() error {
 	}
 	r.mu.Unlock()
 	<-r.done
-	return r.Err()
+	return nil
 }
 
 func (r *standalone) run() {
 	defer close(r.done)
 	defer close(r.committed)
-	for batch := range r.in {
+	for {
+		var batch []Proposal
+		var ok bool
+		select {
+		case batch, ok = <-r.in:
+			if !ok {
+				return
+			}
+		case <-r.purgeTick:
+			r.w.purge()
+			continue
+		}
 		// Group commit: take everything already queued so one Sync covers it all.
-		pending := [][]Proposal{batch}
+		pending := []proposed{{props: batch, gen: genOf(batch)}}
 	drain:
 		for len(pending) < proposalQueueBatches {
 			select {
@@ -111,40 +134,20 @@ func (r *standalone) run() {
 				if !ok {
 					break drain
 				}
-				pending = append(pending, b)
+				pending = append(pending, proposed{props: b, gen: genOf(b)})
 			default:
 				break drain
 			}
 		}
-		var all []Proposal
-		for _, b := range pending {
-			all = append(all, b...)
+		for _, c := range r.w.commit(pending) {
+			r.committed <- c
 		}
-		if err := r.persist(all); err != nil {
-			// ZooKeeper exits when it cannot write its log (SyncRequestProcessor → system exit):
-			// nothing unlogged may be acknowledged. We stop committing and let the server stop.
-			r.logger.Error("txn log write failed; no further txns will be committed", "err", err)
-			r.mu.Lock()
-			r.err = err
-			r.mu.Unlock()
-			for range r.in { // unblock Propose until Close
-			}
-			return
-		}
-		r.committed <- all
 	}
 }
 
-func (r *standalone) persist(all []Proposal) error {
-	entries := make([]LogEntry, len(all))
-	for i, p := range all {
-		entries[i] = LogEntry{Zxid: p.Zxid, Data: p.Data}
+func genOf(batch []Proposal) uint64 {
+	if len(batch) == 0 {
+		return 0
 	}
-	if err := r.log.Append(entries...); err != nil {
-		return fmt.Errorf("appending %d txns: %w", len(entries), err)
-	}
-	if err := r.log.Sync(); err != nil {
-		return fmt.Errorf("syncing %d txns: %w", len(entries), err)
-	}
-	return nil
+	return batch[0].gen
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/prep"
 	"github.com/zkensemble/zkensemble/pkg/session"
+	"github.com/zkensemble/zkensemble/pkg/snapshot"
 	"github.com/zkensemble/zkensemble/pkg/txnlog"
 	"github.com/zkensemble/zkensemble/pkg/watch"
 )
@@ -30,11 +32,19 @@ type Server struct {
 	repl   Replicator
 	inline bool // NewCore: the pipeline runs in the caller's goroutine
 
-	// prepMu guards prep and nextZxid: the processor goroutine prepares, the apply goroutine
-	// calls Applied.
+	// prepMu guards prep, nextZxid and prepGen: the processor goroutine prepares, the apply
+	// goroutine calls Applied and, after a storage failure, rewinds (rejectBatch).
 	prepMu   sync.Mutex
 	prep     *prep.Preparer
 	nextZxid int64
+	prepGen  uint64
+
+	// writer is the txn log's writer (run by the standalone replicator's goroutine, or inline);
+	// health is its degraded-mode state, read by the four-letter words; snapshots writes
+	// snapshots (nil without a DataDir).
+	writer    *logWriter
+	health    *storageHealth
+	snapshots *snapshotter
 
 	// treeMu: the apply goroutine writes under Lock; reads and preparation take RLock.
 	treeMu sync.RWMutex
@@ -68,7 +78,7 @@ type Server struct {
 // New builds a server: restores the tree from the txn log, opens the client port (so Addr is
 // known before Serve) and prepares the pipeline. Serve starts it.
 func New(cfg Config, deps Deps) (*Server, error) {
-	s, err := newServer(cfg, deps)
+	s, err := newServer(cfg, deps, false)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +88,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("server: listening on %s: %w", s.cfg.ClientAddr, err)
 	}
 	s.listener = ln
-	s.repl = newStandalone(s.txnLog, s.logger)
 	return s, nil
 }
 
@@ -86,16 +95,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // connection (see core.go) are prepared, logged, applied and answered in the caller's
 // goroutine. Tests and the fuzz target use it.
 func NewCore(cfg Config, deps Deps) (*Server, error) {
-	s, err := newServer(cfg, deps)
+	s, err := newServer(cfg, deps, true)
 	if err != nil {
 		return nil, err
 	}
-	s.inline = true
 	s.serving.Store(true)
 	return s, nil
 }
 
-func newServer(cfg Config, deps Deps) (*Server, error) {
+func newServer(cfg Config, deps Deps, inline bool) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -112,6 +120,8 @@ func newServer(cfg Config, deps Deps) (*Server, error) {
 		requests:  make(chan *request, 4096),
 		stopping:  make(chan struct{}),
 		applied:   make(chan struct{}),
+		inline:    inline,
+		health:    &storageHealth{},
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -122,17 +132,31 @@ func newServer(cfg Config, deps Deps) (*Server, error) {
 	if s.txnLog == nil {
 		s.txnLog = txnlog.NewMemory()
 	}
+	randInt63n := deps.Rand
+	if randInt63n == nil {
+		randInt63n = rand.Int64N
+	}
 	s.started = s.now()
-	s.tree = datatree.New()
-	s.prep = prep.New(s.tree, prep.Config{ExtendedTypesEnabled: cfg.ExtendedTypesEnabled, MaxDataBytes: cfg.MaxBufferBytes})
 	s.tracker = session.NewTracker(cfg.TickTime.Milliseconds())
 	s.ids = session.NewIDs(cfg.ServerID, s.now().UnixMilli())
-	if err := s.replay(); err != nil {
+	if err := s.restore(); err != nil {
 		return nil, err
 	}
+	s.prep = prep.New(s.tree, prep.Config{ExtendedTypesEnabled: cfg.ExtendedTypesEnabled, MaxDataBytes: cfg.MaxBufferBytes})
+	// Standalone ZooKeeper continues from the last zxid it restored, in the same epoch
+	// (ZooKeeperServer.loadData → setZxid(zkDb.loadDataBase())); only a quorum leader starts
+	// a new epoch.
 	s.nextZxid = s.tree.LastProcessedZxid()
 	if last := s.txnLog.LastZxid(); last > s.nextZxid {
 		s.nextZxid = last
+	}
+	s.writer = &logWriter{log: s.txnLog, logger: s.logger, now: s.now, health: s.health, durable: s.txnLog.LastZxid()}
+	if dir := s.snapDir(); dir != "" {
+		s.snapshots = newSnapshotter(s, dir)
+		s.writer.trigger = snapshot.NewTrigger(cfg.SnapCount, cfg.SnapSizeBytes, randInt63n)
+		s.writer.snapshots = s.snapshots
+		s.writer.snapDir = dir
+		s.writer.retainCount = cfg.SnapRetainCount
 	}
 	return s, nil
 }
@@ -153,10 +177,22 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.listener == nil {
 		return ErrClosed
 	}
+	var purgeTick <-chan time.Time
+	if s.cfg.PurgeInterval > 0 && s.snapshots != nil {
+		t := time.NewTicker(s.cfg.PurgeInterval)
+		defer t.Stop()
+		purgeTick = t.C
+		s.logger.Info("autopurge enabled", "interval", s.cfg.PurgeInterval, "snapRetainCount", s.cfg.SnapRetainCount)
+	}
+	s.repl = newStandalone(s.writer, purgeTick)
 	s.serving.Store(true)
 	s.logger.Info("serving", "addr", s.Addr(), "tickTime", s.cfg.TickTime, "minSessionTimeout", s.cfg.MinSessionTimeout,
 		"maxSessionTimeout", s.cfg.MaxSessionTimeout, "maxClientCnxns", s.cfg.MaxClientCnxns, "zxid", fmt.Sprintf("0x%x", s.nextZxid))
 	s.wg.Add(4)
+	if s.snapshots != nil {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.snapshots.loop(s.stopping) }()
+	}
 	go func() { defer s.wg.Done(); s.processLoop() }()
 	go func() { defer s.wg.Done(); s.applyLoop() }()
 	go func() { defer s.wg.Done(); s.expiryLoop() }()

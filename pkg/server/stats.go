@@ -50,6 +50,7 @@ type serverStats struct {
 	packetsReceived atomic.Int64
 	packetsSent     atomic.Int64
 	outstanding     atomic.Int64 // requests received and not yet answered
+	rejectedWrites  atomic.Int64 // writes answered NotReadOnly because the txn log failed
 	latency         latency
 }
 

@@ -13,7 +13,10 @@
 //     LastZxid and FirstZxid may run concurrently from others;
 //   - on ErrCorrupt from Open, stop and tell the operator (`zkensemble server --repair` runs
 //     Repair, which sets the damaged bytes aside and never deletes them);
-//   - keep ForceSync on outside tests (DefaultOptions).
+//   - keep ForceSync on outside tests (DefaultOptions);
+//   - expect Open to fail with ErrLocked while another Log (or LockDir, Repair) holds the
+//     directory's LOCK file (flock, released by Close or by the kernel when the process dies),
+//     and hold LockDir's lock in any tool that edits a log directory.
 //
 // File format and recovery rules are described in frame.go and scan.go; the write path and its
 // failure handling in file.go. Segment files are named log.<16 hex digits of the first zxid>,

@@ -109,12 +109,14 @@ func (f faultFile) Truncate(size int64) error {
 	return f.File.Truncate(size)
 }
 
-// abandon drops a file log without Close, as a crash would (the OS keeps what was written).
+// abandon drops a file log without Close, as a crash would (the OS keeps what was written
+// and the kernel releases the directory's lock).
 func abandon(l Log) {
 	fl := l.(*fileLog)
 	if fl.active != nil {
 		fl.active.f.Close()
 	}
+	fl.lock.Close()
 }
 
 func faultOpts(fs *faultFS) Options {

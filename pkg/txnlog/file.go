@@ -3,6 +3,7 @@ package txnlog
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 )
@@ -35,6 +36,9 @@ type fileLog struct {
 
 	closed    bool
 	warnedPre bool // logged that preallocation failed
+
+	// lock is the directory's LOCK held from Open to Close (lock.go).
+	lock io.Closer
 }
 
 // segWriter is the open, newest segment.
@@ -63,9 +67,17 @@ func Open(dir string, opts Options) (Log, error) {
 	if !opts.ForceSync {
 		opts.Logger.Warn("txnlog: ForceSync is off: Sync does not fsync, a power loss can lose acknowledged transactions", "dir", dir)
 	}
-	if err := l.fs.MkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("txnlog: create %s: %w", dir, err)
+	lock, err := lockDir(l.fs, dir)
+	if err != nil {
+		return nil, err
 	}
+	l.lock = lock
+	ok := false
+	defer func() {
+		if !ok {
+			_ = lock.Close()
+		}
+	}()
 	paths, tmps, err := listSegments(l.fs, dir)
 	if err != nil {
 		return nil, fmt.Errorf("txnlog: list %s: %w", dir, err)
@@ -110,6 +122,7 @@ func Open(dir string, opts Options) (Log, error) {
 		}
 		l.active = &segWriter{seg: seg, f: f, allocated: size}
 	}
+	ok = true
 	return l, nil
 }
 
@@ -537,6 +550,9 @@ func (l *fileLog) Close() error {
 			err = fmt.Errorf("txnlog: close %s: %w", l.active.seg.path, cerr)
 		}
 		l.active = nil
+	}
+	if cerr := l.lock.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("txnlog: unlock %s: %w", l.dir, cerr)
 	}
 	return err
 }

@@ -28,13 +28,23 @@ func (r RepairReport) Clean() bool { return r.File == "" }
 // before the first bad one and sets the rest aside instead of deleting it. The bytes from the
 // bad record on go to <segment>.corrupt-<offset> and the original is cut there; newer segments
 // are renamed to <segment>.corrupt-0. The server then starts from the kept prefix and, in an
-// ensemble, fetches the rest from the leader. Run it only while no server uses dir.
+// ensemble, fetches the rest from the leader. It takes the directory's lock, so it fails with
+// ErrLocked while a server uses dir.
 func Repair(dir string) (RepairReport, error) {
 	return repair(OSFS{}, dir, DefaultMaxEntryBytes)
 }
 
-func repair(fs FS, dir string, maxData int) (RepairReport, error) {
+func repair(fs FS, dir string, maxData int) (_ RepairReport, err error) {
 	var rep RepairReport
+	lock, err := lockDir(fs, dir)
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		if cerr := lock.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("txnlog: unlock %s: %w", dir, cerr)
+		}
+	}()
 	paths, tmps, err := listSegments(fs, dir)
 	if err != nil {
 		return rep, fmt.Errorf("txnlog: list %s: %w", dir, err)
