@@ -84,6 +84,14 @@ func runServer(args []string) int {
 		}
 		zc = loaded
 	}
+	// Replication (ZAB) is not wired into the server yet: refuse an ensemble config loudly rather
+	// than run a lone standalone server that clients would take for a quorum member. One server
+	// line (an ensemble of one, as the operator writes for replicas=1) runs standalone.
+	if n := len(zc.Participants()); n > 1 {
+		logger.Error("ensemble mode is not implemented yet: zoo.cfg lists several participants; zkensemble server runs standalone only until ZAB replication is wired in",
+			"file", *configPath, "participants", n)
+		return 1
+	}
 	if *clientPort != 0 {
 		zc.ClientPort = *clientPort
 	}

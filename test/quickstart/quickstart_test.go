@@ -96,3 +96,31 @@ func TestDefaultServerQuickStart(t *testing.T) {
 		t.Fatal("server did not stop within 15s of SIGTERM")
 	}
 }
+
+// Until replication is wired in, a zoo.cfg with several participants must be refused with a clear
+// message, never served as if this process were a quorum member.
+func TestEnsembleConfigRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin, err := harness.ZKEBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "zoo.cfg")
+	body := "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=" + filepath.Join(dir, "data") + "\nclientPort=21810\n" +
+		"server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\nserver.3=127.0.0.3:2888:3888\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "server", "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatalf("server accepted an ensemble config:\n%s", out)
+	}
+	if !strings.Contains(string(out), "ensemble mode is not implemented yet") {
+		t.Fatalf("refusal does not say why:\n%s", out)
+	}
+}
