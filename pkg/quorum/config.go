@@ -1,0 +1,187 @@
+package quorum
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/protocol"
+	"github.com/zkensemble/zkensemble/pkg/txnlog"
+	"github.com/zkensemble/zkensemble/pkg/zab"
+	"github.com/zkensemble/zkensemble/pkg/zoocfg"
+)
+
+// Peer is one member of the ensemble as the transport sees it.
+type Peer struct {
+	ID           uint64
+	QuorumAddr   string // host:port followers connect to when this peer leads
+	ElectionAddr string // host:port of leader election
+	Observer     bool
+}
+
+// PeersFromServerLines maps zoo.cfg's server.N lines onto peers.
+func PeersFromServerLines(lines []zoocfg.ServerLine) []Peer {
+	out := make([]Peer, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, Peer{
+			ID:           uint64(l.ID),
+			QuorumAddr:   net.JoinHostPort(l.Host, strconv.Itoa(l.QuorumPort)),
+			ElectionAddr: net.JoinHostPort(l.Host, strconv.Itoa(l.ElectionPort)),
+			Observer:     l.Type == zoocfg.Observer,
+		})
+	}
+	return out
+}
+
+// Defaults.
+const (
+	// DefaultMaxPacketBytes caps a quorum packet's data: jute.maxbuffer plus the 1024 bytes
+	// of slack ZooKeeper allows for the packet's own fields (zookeeper.jute.maxbuffer.extrasize).
+	DefaultMaxPacketBytes = protocol.DefaultMaxBufferBytes + 1024
+	// DefaultMaxSnapshotBytes caps a snapshot received in SNAP.
+	DefaultMaxSnapshotBytes = 4 << 30
+	// DefaultSendQueuePackets bounds each quorum connection's send queue; a learner that falls
+	// this far behind is disconnected (it resyncs) rather than letting the leader's memory grow.
+	DefaultSendQueuePackets = 16384
+	// electionQueueLen bounds the notifications waiting for one peer; the oldest go first
+	// (QuorumCnxManager keeps one, SEND_CAPACITY; a vote supersedes the ones before it).
+	electionQueueLen = 4
+)
+
+// Config configures a Member.
+type Config struct {
+	ID    uint64
+	Peers []Peer // every member, this one included
+	// Dir holds this member's durable state (epoch files, snapshot, txn log).
+	Dir string
+	// LogOptions configure the txn log; nil means txnlog.DefaultOptions().
+	LogOptions *txnlog.Options
+
+	TickTime  time.Duration
+	InitLimit int // ticks: discovery and sync must finish within it (zoo.cfg initLimit)
+	SyncLimit int // ticks: silence tolerated in broadcast (zoo.cfg syncLimit)
+	// ElectionTimeoutTicks is how long a LOOKING member waits before resending its vote;
+	// 0 means about 200 ms (FastLeaderElection's finalizeWait and initial notTimeout), at
+	// least one tick.
+	ElectionTimeoutTicks int
+
+	MaxPacketBytes   int   // 0: DefaultMaxPacketBytes
+	MaxSnapshotBytes int64 // 0: DefaultMaxSnapshotBytes
+	SendQueuePackets int   // 0: DefaultSendQueuePackets
+
+	// SnapCount: take a snapshot of the state machine after this many applied txns and let the
+	// log drop what it covers (zoo.cfg snapCount); 0 never does.
+	SnapCount int
+
+	// Apply receives committed txns in zxid order, exactly once each per process lifetime
+	// (a restart delivers the log after the restored snapshot again). Called on the member's
+	// goroutine; it must not call back into the Member.
+	Apply func([]zab.Entry)
+	// TakeSnapshot returns the state machine's bytes as of the last entry Apply received.
+	// Needed when SnapCount > 0. Called on the member's goroutine.
+	TakeSnapshot func() ([]byte, error)
+	// RestoreSnapshot replaces the state machine with snap (at start, and on SNAP sync before
+	// the entries that follow it). Called on the member's goroutine.
+	RestoreSnapshot func(zab.Snapshot) error
+
+	// QuorumListener and ElectionListener, when set, are used instead of listening on this
+	// member's addresses (tests bind port 0 first). The member closes them on Stop.
+	QuorumListener, ElectionListener net.Listener
+	// WrapConn, when set, wraps every connection once its peer is known (fault injection).
+	WrapConn func(c net.Conn, local, remote uint64, kind ConnKind) net.Conn
+	// Seed seeds zab's randomness (election jitter, connection ids); 0 picks one from the clock.
+	Seed   uint64
+	Logger *slog.Logger
+}
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.MaxPacketBytes <= 0 {
+		out.MaxPacketBytes = DefaultMaxPacketBytes
+	}
+	if out.MaxSnapshotBytes <= 0 {
+		out.MaxSnapshotBytes = DefaultMaxSnapshotBytes
+	}
+	if out.SendQueuePackets <= 0 {
+		out.SendQueuePackets = DefaultSendQueuePackets
+	}
+	if out.ElectionTimeoutTicks <= 0 && out.TickTime > 0 {
+		out.ElectionTimeoutTicks = max(1, int((200*time.Millisecond+out.TickTime-1)/out.TickTime))
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.LogOptions == nil {
+		o := txnlog.DefaultOptions()
+		out.LogOptions = &o
+	}
+	if out.Seed == 0 {
+		out.Seed = uint64(time.Now().UnixNano())
+	}
+	return out
+}
+
+func (c *Config) validate() error {
+	if c.TickTime <= 0 || c.InitLimit <= 0 || c.SyncLimit <= 0 {
+		return fmt.Errorf("%w: TickTime, InitLimit and SyncLimit must be positive", ErrInvalidConfig)
+	}
+	if c.Dir == "" {
+		return fmt.Errorf("%w: no Dir", ErrInvalidConfig)
+	}
+	if c.Apply == nil || c.RestoreSnapshot == nil {
+		return fmt.Errorf("%w: Apply and RestoreSnapshot are required", ErrInvalidConfig)
+	}
+	if c.SnapCount > 0 && c.TakeSnapshot == nil {
+		return fmt.Errorf("%w: SnapCount needs TakeSnapshot", ErrInvalidConfig)
+	}
+	if _, ok := c.peer(c.ID); !ok {
+		return fmt.Errorf("%w: server %d is not among the peers", ErrInvalidConfig, c.ID)
+	}
+	for _, p := range c.Peers {
+		if p.QuorumAddr == "" || p.ElectionAddr == "" {
+			return fmt.Errorf("%w: server %d has no quorum or election address", ErrInvalidConfig, p.ID)
+		}
+	}
+	return nil
+}
+
+func (c *Config) peer(id uint64) (Peer, bool) {
+	for _, p := range c.Peers {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Peer{}, false
+}
+
+// voters and observers split Peers for zab.Config.
+func (c *Config) voters() (voters, observers []uint64) {
+	for _, p := range c.Peers {
+		if p.Observer {
+			observers = append(observers, p.ID)
+		} else {
+			voters = append(voters, p.ID)
+		}
+	}
+	return voters, observers
+}
+
+// configText is what our notifications carry as config (FastLeaderElection sends its
+// QuorumVerifier's text): server lines and version 0, since we do not reconfigure.
+func (c *Config) configText() []byte {
+	lines := make([]zoocfg.ServerLine, 0, len(c.Peers))
+	for _, p := range c.Peers {
+		host, qp, _ := net.SplitHostPort(p.QuorumAddr)
+		_, ep, _ := net.SplitHostPort(p.ElectionAddr)
+		q, _ := strconv.Atoi(qp)
+		e, _ := strconv.Atoi(ep)
+		l := zoocfg.ServerLine{ID: int64(p.ID), Host: host, QuorumPort: q, ElectionPort: e}
+		if p.Observer {
+			l.Type = zoocfg.Observer
+		}
+		lines = append(lines, l)
+	}
+	return []byte(zoocfg.ConfigText(lines, 0))
+}

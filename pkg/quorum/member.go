@@ -1,0 +1,408 @@
+package quorum
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/zab"
+)
+
+// Member runs one zab.Node: a goroutine that owns it, ticks it every TickTime, feeds it what
+// the two ports receive, and carries out its Ready (persist → send → apply → Advance).
+type Member struct {
+	cfg    Config
+	logger *slog.Logger
+	st     *Storage
+	node   *zab.Node
+	enet   *electionNet
+	qnet   *quorumNet
+
+	inbox     chan zab.Message
+	proposals chan proposal
+	stop      chan struct{}
+	done      chan struct{}
+	stopOnce  sync.Once
+
+	status   atomic.Pointer[Status]
+	lastSync atomic.Int32 // zab.MessageType of the last DIFF/TRUNC/SNAP received
+	errMu    sync.Mutex
+	err      error
+
+	// Driver-goroutine state.
+	ticks            int64
+	parked           []parkedInfo // FOLLOWERINFOs that arrived before we knew we lead
+	learnerConn      uint64       // our current link to a leader, 0 if none
+	appliedSinceSnap int
+}
+
+type proposal struct {
+	data  []byte
+	reply chan proposeResult
+}
+
+type proposeResult struct {
+	zxid zab.Zxid
+	err  error
+}
+
+// parkedInfo is a learner's opening packet that arrived while we were still electing: the
+// learner decided before we did. ZooKeeper's learner retries its connect until the leader
+// listens; we hold the packet instead and step it once we lead (or drop the link if we
+// follow, or after initLimit).
+type parkedInfo struct {
+	m  zab.Message
+	at int64
+}
+
+// inboxLen bounds received messages waiting for the driver; quorum readers block on it
+// (backpressure to TCP), election readers drop (notifications are lossy anyway).
+const inboxLen = 4096
+
+// maxReadyRounds bounds the Ready loop of one driver turn; zab settles in a few.
+const maxReadyRounds = 64
+
+// Start opens the member's storage, restores its snapshot, binds its ports and starts it
+// LOOKING. Stop releases everything.
+func Start(c Config) (*Member, error) {
+	cfg := c.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger.With("myid", cfg.ID)
+	cfg.Logger = logger
+	self, _ := cfg.peer(cfg.ID)
+	st, err := OpenStorage(cfg.Dir, *cfg.LogOptions, logger)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Member, error) {
+		_ = st.Close()
+		if cfg.QuorumListener != nil {
+			_ = cfg.QuorumListener.Close()
+		}
+		if cfg.ElectionListener != nil {
+			_ = cfg.ElectionListener.Close()
+		}
+		return nil, err
+	}
+	snap, _ := st.Snapshot()
+	if snap.Zxid != 0 || snap.Data != nil {
+		// zab.NewNode expects the state machine to hold the stored snapshot already.
+		if err := cfg.RestoreSnapshot(snap); err != nil {
+			return fail(fmt.Errorf("quorum: restoring snapshot %s: %w", snap.Zxid, err))
+		}
+	}
+	voters, observers := cfg.voters()
+	node, err := zab.NewNode(zab.Config{
+		ID: cfg.ID, Voters: voters, Observers: observers,
+		ElectionTimeoutTicks: cfg.ElectionTimeoutTicks, InitLimitTicks: cfg.InitLimit, SyncLimitTicks: cfg.SyncLimit,
+		Rand: rand.New(rand.NewPCG(cfg.Seed, cfg.ID)), Storage: st,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	qln, eln := cfg.QuorumListener, cfg.ElectionListener
+	if qln == nil {
+		if qln, err = net.Listen("tcp", self.QuorumAddr); err != nil {
+			return fail(fmt.Errorf("quorum: listen on quorum port: %w", err))
+		}
+	}
+	if eln == nil {
+		if eln, err = net.Listen("tcp", self.ElectionAddr); err != nil {
+			_ = qln.Close()
+			return fail(fmt.Errorf("quorum: listen on election port: %w", err))
+		}
+	}
+	m := &Member{
+		cfg: cfg, logger: logger, st: st, node: node,
+		inbox:     make(chan zab.Message, inboxLen),
+		proposals: make(chan proposal, 1024),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	m.enet = newElectionNet(&cfg, eln, m.deliverElection)
+	m.qnet = newQuorumNet(&cfg, qln, m.deliverQuorum)
+	m.publish()
+	m.enet.start()
+	m.qnet.start()
+	go m.run()
+	return m, nil
+}
+
+func (m *Member) deliverElection(msg zab.Message) {
+	select {
+	case m.inbox <- msg:
+	default:
+	}
+}
+
+func (m *Member) deliverQuorum(msg zab.Message) bool {
+	select {
+	case m.inbox <- msg:
+		return true
+	case <-m.stop:
+		return false
+	}
+}
+
+// Propose hands data to the leader's ZAB as the next txn and returns its zxid once it is
+// queued for the followers and the local log (not once it commits: Apply says that). On any
+// member but the established leader it fails with a *NotLeaderError naming the leader.
+func (m *Member) Propose(data []byte) (zab.Zxid, error) {
+	reply := make(chan proposeResult, 1)
+	select {
+	case m.proposals <- proposal{data: data, reply: reply}:
+	case <-m.done:
+		return 0, m.stoppedErr()
+	}
+	select {
+	case r := <-reply:
+		return r.zxid, r.err
+	case <-m.done:
+		return 0, m.stoppedErr()
+	}
+}
+
+func (m *Member) stoppedErr() error {
+	m.errMu.Lock()
+	defer m.errMu.Unlock()
+	if m.err != nil {
+		return fmt.Errorf("%w: %w", ErrStopped, m.err)
+	}
+	return ErrStopped
+}
+
+// Err is the fatal error that stopped the member, if any.
+func (m *Member) Err() error {
+	m.errMu.Lock()
+	defer m.errMu.Unlock()
+	return m.err
+}
+
+// Done is closed when the member's goroutine has exited (Stop, or a fatal storage error).
+func (m *Member) Done() <-chan struct{} { return m.done }
+
+// Stop ends the member: the driver goroutine, both ports and all connections, then the
+// storage. Safe to call more than once.
+func (m *Member) Stop() error {
+	m.stopOnce.Do(func() { close(m.stop) })
+	<-m.done
+	return m.Err()
+}
+
+// Status is the member's latest state, updated after every driver turn.
+func (m *Member) Status() Status { return *m.status.Load() }
+
+// SyncMode is how this member last synced with a leader: zab.MsgDiff, MsgTrunc or MsgSnap,
+// 0 if it never did (ZooKeeper's QuorumPeer.SyncMode, kept after the sync ends).
+func (m *Member) SyncMode() zab.MessageType { return zab.MessageType(m.lastSync.Load()) }
+
+func (m *Member) publish() {
+	s := statusOf(m.node.Status())
+	m.status.Store(&s)
+}
+
+func (m *Member) run() {
+	defer close(m.done)
+	defer func() {
+		m.enet.close()
+		m.qnet.close()
+		if err := m.st.Close(); err != nil {
+			m.logger.Warn("quorum: closing storage", "err", err)
+		}
+		s := m.Status()
+		s.Role, s.Phase, s.Leader, s.Stopped = zab.RoleLooking, zab.PhaseElection, 0, true
+		m.status.Store(&s)
+	}()
+	ticker := time.NewTicker(m.cfg.TickTime)
+	defer ticker.Stop()
+	if err := m.handleReady(); err != nil {
+		m.fatal(err)
+		return
+	}
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-ticker.C:
+			m.ticks++
+			m.node.Tick()
+			m.expireParked()
+		case msg := <-m.inbox:
+			m.step(msg)
+			// Take what else has arrived: one Ready, one fsync for all of it.
+			for i := 0; i < 256; i++ {
+				select {
+				case msg = <-m.inbox:
+					m.step(msg)
+					continue
+				default:
+				}
+				break
+			}
+		case p := <-m.proposals:
+			m.propose(p)
+			for i := 0; i < 1024; i++ {
+				select {
+				case p = <-m.proposals:
+					m.propose(p)
+					continue
+				default:
+				}
+				break
+			}
+		}
+		if err := m.handleReady(); err != nil {
+			m.fatal(err)
+			return
+		}
+		m.hygiene()
+		if err := m.handleReady(); err != nil {
+			m.fatal(err)
+			return
+		}
+		m.publish()
+	}
+}
+
+// fatal stops the member on a storage failure: as ZooKeeper exits when it cannot write its
+// log, a member that cannot persist must not acknowledge anything again.
+func (m *Member) fatal(err error) {
+	m.logger.Error("quorum: fatal error, member stopping", "err", err)
+	m.errMu.Lock()
+	m.err = err
+	m.errMu.Unlock()
+}
+
+func (m *Member) propose(p proposal) {
+	z, err := m.node.Propose(p.data)
+	if errors.Is(err, zab.ErrNotLeader) {
+		err = &NotLeaderError{Leader: m.node.Status().LeaderID}
+	}
+	p.reply <- proposeResult{zxid: z, err: err}
+}
+
+func (m *Member) step(msg zab.Message) {
+	switch msg.Type {
+	case zab.MsgDiff, zab.MsgTrunc, zab.MsgSnap:
+		m.lastSync.Store(int32(msg.Type))
+	}
+	if msg.Type == zab.MsgFollowerInfo || msg.Type == zab.MsgObserverInfo {
+		switch m.node.Status().Role {
+		case zab.RoleLeading:
+		case zab.RoleLooking:
+			m.parked = append(m.parked, parkedInfo{m: msg, at: m.ticks})
+			return
+		default:
+			m.qnet.closeWhere(func(id, _ uint64, _ bool) bool { return id == msg.Conn })
+			return
+		}
+	}
+	if err := m.node.Step(msg); err != nil {
+		m.logger.Warn("quorum: message refused by zab", "msg", msg.String(), "err", err)
+	}
+}
+
+func (m *Member) expireParked() {
+	keep := m.parked[:0]
+	for _, p := range m.parked {
+		if m.ticks-p.at > int64(m.cfg.InitLimit) {
+			conn := p.m.Conn
+			m.qnet.closeWhere(func(id, _ uint64, _ bool) bool { return id == conn })
+			continue
+		}
+		keep = append(keep, p)
+	}
+	m.parked = keep
+}
+
+// hygiene closes the links the node's role no longer uses, so a peer never waits on a link
+// nobody reads, and steps parked learner packets once we lead.
+func (m *Member) hygiene() {
+	s := m.node.Status()
+	parked := map[uint64]bool{}
+	if s.Role == zab.RoleLeading && len(m.parked) > 0 {
+		ps := m.parked
+		m.parked = nil
+		for _, p := range ps {
+			if err := m.node.Step(p.m); err != nil {
+				m.logger.Warn("quorum: message refused by zab", "msg", p.m.String(), "err", err)
+			}
+		}
+	}
+	if s.Role == zab.RoleLooking {
+		for _, p := range m.parked {
+			parked[p.m.Conn] = true
+		}
+	} else if s.Role != zab.RoleLeading && len(m.parked) > 0 {
+		m.parked = nil
+	}
+	learning := s.Role == zab.RoleFollowing || s.Role == zab.RoleObserving
+	if !learning {
+		m.learnerConn = 0
+	}
+	m.qnet.closeWhere(func(id, _ uint64, inbound bool) bool {
+		if inbound {
+			return s.Role != zab.RoleLeading && !parked[id]
+		}
+		return id != m.learnerConn
+	})
+}
+
+// handleReady carries out the node's Ready until it has none: persist (durable before any
+// message leaves), send, restore/apply, Advance; then snapshot if SnapCount says so.
+func (m *Member) handleReady() error {
+	for i := 0; i < maxReadyRounds; i++ {
+		rd, ok := m.node.Ready()
+		if !ok {
+			break
+		}
+		if err := m.st.Persist(rd.Persist); err != nil {
+			return err
+		}
+		for _, msg := range rd.Messages {
+			m.send(msg)
+		}
+		if rd.Persist.Snapshot != nil {
+			if err := m.cfg.RestoreSnapshot(*rd.Persist.Snapshot); err != nil {
+				return fmt.Errorf("quorum: restoring the leader's snapshot %s: %w", rd.Persist.Snapshot.Zxid, err)
+			}
+			m.appliedSinceSnap = 0
+		}
+		if len(rd.CommittedEntries) > 0 {
+			m.cfg.Apply(rd.CommittedEntries)
+			m.appliedSinceSnap += len(rd.CommittedEntries)
+		}
+		m.node.Advance(rd)
+	}
+	if m.cfg.SnapCount > 0 && m.appliedSinceSnap >= m.cfg.SnapCount {
+		applied := m.node.Status().AppliedZxid
+		data, err := m.cfg.TakeSnapshot()
+		if err != nil {
+			m.logger.Warn("quorum: taking a snapshot failed; will retry", "err", err)
+			return nil
+		}
+		if err := m.st.CreateSnapshot(applied, data); err != nil {
+			return err
+		}
+		m.appliedSinceSnap = 0
+	}
+	return nil
+}
+
+func (m *Member) send(msg zab.Message) {
+	if msg.Type.IsElection() {
+		m.enet.send(msg)
+		return
+	}
+	if msg.Type == zab.MsgFollowerInfo || msg.Type == zab.MsgObserverInfo {
+		m.learnerConn = msg.Conn
+	}
+	m.qnet.send(msg)
+}
