@@ -26,7 +26,7 @@ tools:
 test: deps tools build
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
-	FUZZTIME=3s hack/fuzz.sh
+	FUZZTIME=3000x hack/fuzz.sh
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
