@@ -1,7 +1,8 @@
-// Package controllers will hold the ZKEnsemble reconciler. For now it holds only the RBAC
-// markers controller-gen turns into config/rbac/role.yaml: the permissions the reconciler needs
-// to own the objects pkg/specs builds and to observe the members.
 package controllers
+
+// The RBAC markers controller-gen turns into config/rbac/role.yaml (`make manifests`): the
+// permissions the reconciler needs to own the objects pkg/specs builds and to observe the
+// members. The Helm chart repeats these rules; test/envtest compares them.
 
 // +kubebuilder:rbac:groups=zkensemble.io,resources=zkensembles,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=zkensemble.io,resources=zkensembles/status,verbs=get;update;patch

@@ -54,6 +54,7 @@ func run(m *testing.M) int {
 		ControlPlaneStopTimeout:  time.Minute,
 	}
 	cfg, err := env.Start()
+	testEnv, restConfig = env, cfg
 	if err != nil {
 		// Start can fail after etcd and kube-apiserver are up (a CRD the apiserver refuses):
 		// stop them, or they outlive the test.

@@ -1,0 +1,221 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/fourlw"
+	"github.com/zkensemble/zkensemble/pkg/observe"
+	"github.com/zkensemble/zkensemble/pkg/specs"
+)
+
+// Defaults of the Reconciler's tunables.
+const (
+	// DefaultRequeueAfter refreshes the member observation of a quiet ensemble: srvr/mntr
+	// answers change without any Kubernetes event (a leader change, followers falling behind).
+	DefaultRequeueAfter = 30 * time.Second
+	// DefaultObserveTimeout bounds each member's srvr+mntr exchange. Members are asked in
+	// parallel, so it also bounds the observation of the whole ensemble.
+	DefaultObserveTimeout = 3 * time.Second
+)
+
+// Reconciler reconciles ZKEnsembles.
+type Reconciler struct {
+	Client   client.Client
+	Recorder events.EventRecorder
+	// Options for the builders; DefaultImage is the operator's own image.
+	Options specs.Options
+	// Query asks a member for a four-letter word; fourlw.Query when nil.
+	Query observe.QueryFunc
+	// ObserveTimeout bounds the observation of one member; DefaultObserveTimeout when zero.
+	ObserveTimeout time.Duration
+	// RequeueAfter is the refresh period; DefaultRequeueAfter when zero.
+	RequeueAfter time.Duration
+	// Now is the clock stamping conditions and lastSeen; time.Now when nil.
+	Now func() time.Time
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) query() observe.QueryFunc {
+	if r.Query != nil {
+		return r.Query
+	}
+	return fourlw.Query
+}
+
+func (r *Reconciler) observeTimeout() time.Duration {
+	if r.ObserveTimeout > 0 {
+		return r.ObserveTimeout
+	}
+	return DefaultObserveTimeout
+}
+
+func (r *Reconciler) requeueAfter() time.Duration {
+	if r.RequeueAfter > 0 {
+		return r.RequeueAfter
+	}
+	return DefaultRequeueAfter
+}
+
+// Reconcile runs observe → build → decide → apply → status for one ZKEnsemble.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+	zke := &v1alpha1.ZKEnsemble{}
+	if err := r.Client.Get(ctx, req.NamespacedName, zke); err != nil {
+		// Deleted: the garbage collector removes the owned objects.
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	// Observe once. Replicas and the client port come from the spec with the CRD defaults,
+	// so a spec the builders refuse is still observed.
+	replicas := zke.Spec.Replicas
+	if replicas == 0 {
+		replicas = v1alpha1.DefaultReplicas
+	}
+	clientPort := zke.Spec.Ports.Client
+	if clientPort == 0 {
+		clientPort = v1alpha1.DefaultClientPort
+	}
+	obs, err := r.observeCluster(ctx, zke, replicas, clientPort)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	// Build and decide (pure).
+	want, buildErr := buildDesired(zke, r.Options)
+	d := decide(decisionInput{Deleting: !zke.DeletionTimestamp.IsZero(), Paused: zke.Spec.Paused, BuildErr: buildErr})
+	logger.V(1).Info("decided", "step", d.Step.String(), "why", d.Why, "leader", obs.Summary.LeaderPod,
+		"synced", obs.Summary.SyncedVoters, "unreachable", len(obs.Summary.Unreachable))
+	if buildErr == nil && zke.Generation != zke.Status.ObservedGeneration {
+		for _, w := range want.Warnings {
+			r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "ConfigWarning", "Build", "serverConfig %s", w.String())
+		}
+	}
+
+	// Act.
+	var applyErr error
+	if d.Step == StepApply {
+		var done []applied
+		done, applyErr = r.applyAll(ctx, zke, want.Objects)
+		for _, a := range done {
+			if a.Outcome != Unchanged {
+				logger.Info("applied", "kind", a.Kind, "name", a.Name, "outcome", a.Outcome.String())
+			}
+		}
+	}
+
+	// Status, computed purely and written once.
+	updateRevision := ""
+	if obs.StatefulSet != nil {
+		updateRevision = obs.StatefulSet.Status.UpdateRevision
+	}
+	var ready int32
+	for i := range obs.Pods {
+		if podReady(&obs.Pods[i]) {
+			ready++
+		}
+	}
+	in := statusInput{
+		Generation:   zke.Generation,
+		Prev:         zke.Status,
+		Replicas:     replicas,
+		Paused:       zke.Spec.Paused,
+		BuildErr:     buildErr,
+		ApplyErr:     applyErr,
+		ConfigHash:   want.ConfigHash,
+		Selector:     specs.Selector(zke).String(),
+		PodsExisting: int32(len(obs.Pods)),
+		PodsReady:    ready,
+		Failing:      failingPods(obs.Pods),
+		Members:      obs.Members,
+		Summary:      obs.Summary,
+		Now:          metav1.NewTime(r.now()),
+	}
+	if buildErr == nil {
+		in.Outdated = outdatedPods(obs.Pods, want.ConfigHash, updateRevision)
+	}
+	prev := zke.Status
+	next := computeStatus(in)
+	if err := r.writeStatus(ctx, zke, next); err != nil {
+		// Deleted meanwhile: nothing to report. (A merge patch has no resourceVersion, so
+		// there is no conflict to retry.)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	for _, e := range transitionEvents(prev, next) {
+		r.Recorder.Eventf(zke, nil, e.Type, e.Reason, "Observe", "%s", e.Note)
+	}
+	if applyErr != nil {
+		return ctrl.Result{}, applyErr
+	}
+	return ctrl.Result{RequeueAfter: r.requeueAfter()}, nil
+}
+
+// SetupWithManager watches ZKEnsembles (spec changes only: the operator's own status writes
+// must not trigger it), the objects they own (drift: a deleted or edited object is applied
+// again) and the member pods (readiness changes refresh the observation).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.ZKEnsemble{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Service{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
+		Owns(&corev1.ServiceAccount{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToEnsemble)).
+		WithOptions(controller.Options{RecoverPanic: ptr.To(true)}).
+		Named("zkensemble").
+		Complete(r)
+}
+
+// podToEnsemble maps a member pod to its ZKEnsemble through the instance label.
+func podToEnsemble(_ context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	if l[specs.LabelName] != specs.AppName || l[specs.LabelInstance] == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: l[specs.LabelInstance]}}}
+}
+
+// CacheByObject restricts the manager's cache to the objects the operator labels (managed-by
+// zkensemble-operator), so it does not hold every pod, ConfigMap and Service of the cluster.
+// Everything the builders produce carries the label, and so do the member pods.
+func CacheByObject() map[client.Object]cache.ByObject {
+	managed := labels.SelectorFromSet(labels.Set{specs.LabelManagedBy: specs.ManagedBy})
+	out := map[client.Object]cache.ByObject{}
+	for _, obj := range []client.Object{
+		&appsv1.StatefulSet{}, &corev1.ConfigMap{}, &corev1.Service{}, &policyv1.PodDisruptionBudget{},
+		&corev1.ServiceAccount{}, &corev1.Pod{},
+	} {
+		out[obj] = cache.ByObject{Label: managed}
+	}
+	return out
+}
