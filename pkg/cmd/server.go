@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when ZKE_PPROF is set
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,14 +19,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/quorum"
 	"github.com/zkensemble/zkensemble/pkg/server"
 	"github.com/zkensemble/zkensemble/pkg/snapshot"
+	"github.com/zkensemble/zkensemble/pkg/topology"
 	"github.com/zkensemble/zkensemble/pkg/txnlog"
 	"github.com/zkensemble/zkensemble/pkg/zoocfg"
 )
 
 func init() {
-	Register(Command{Name: "server", Summary: "run a ZooKeeper-compatible server (standalone)", Run: runServer})
+	Register(Command{Name: "server", Summary: "run a ZooKeeper-compatible server (standalone, or an ensemble member with server.N lines)", Run: runServer})
 }
 
 // Defaults of `zkensemble server` without a config file: standalone on 0.0.0.0:2181 with
@@ -68,6 +73,9 @@ func runServer(args []string) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if addr := os.Getenv("ZKE_PPROF"); addr != "" { // profiling for benchmarks: net/http/pprof on addr
+		go func() { logger.Warn("pprof server stopped", "err", http.ListenAndServe(addr, nil)) }()
+	}
 
 	zc := zoocfg.Default()
 	zc.TickTime = defaultTickMillis
@@ -83,14 +91,6 @@ func runServer(args []string) int {
 			logger.Warn("config", "file", *configPath, "line", w.Line, "key", w.Key, "message", w.Message)
 		}
 		zc = loaded
-	}
-	// Replication (ZAB) is not wired into the server yet: refuse an ensemble config loudly rather
-	// than run a lone standalone server that clients would take for a quorum member. One server
-	// line (an ensemble of one, as the operator writes for replicas=1) runs standalone.
-	if n := len(zc.Participants()); n > 1 {
-		logger.Error("ensemble mode is not implemented yet: zoo.cfg lists several participants; zkensemble server runs standalone only until ZAB replication is wired in",
-			"file", *configPath, "participants", n)
-		return 1
 	}
 	if *clientPort != 0 {
 		zc.ClientPort = *clientPort
@@ -119,6 +119,15 @@ func runServer(args []string) int {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		logger.Error("creating data directory", "dir", cfg.DataDir, "err", err)
 		return 1
+	}
+	if zc.Distributed() {
+		// One server line (an ensemble of one, as the operator writes for replicas=1) runs
+		// standalone, as ZooKeeper does with standaloneEnabled=true.
+		if *repair {
+			fmt.Fprintln(os.Stderr, "zkensemble server: --repair applies to a standalone server's txn log; an ensemble member resyncs from its leader instead (docs/replication.md)")
+			return 2
+		}
+		return runEnsembleMember(zc, cfg, listenAddr, logger)
 	}
 	// Our own log format lives in its own directory, never in ZooKeeper's version-2.
 	logDir := filepath.Join(cfg.DataLogDir, txnLogSubdir)
@@ -162,14 +171,12 @@ func runServer(args []string) int {
 // znode.container.maxPerMinute.
 func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (server.Config, error) {
 	addr := listenAddr
-	if addr == "" {
+	// An ensemble member's client address comes from its own server line (ensembleConfig).
+	if addr == "" && !zc.Distributed() {
 		var err error
 		if addr, err = zc.ClientListenAddress(0); err != nil {
 			return server.Config{}, err
 		}
-	}
-	if len(zc.Servers) > 0 {
-		logger.Warn("server lines present but replication is not implemented yet: running standalone", "servers", len(zc.Servers))
 	}
 	dataDir, err := filepath.Abs(zc.DataDir)
 	if err != nil {
@@ -263,4 +270,122 @@ func repairTxnLog(logDir string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "txns after the last good zxid are no longer in the log; if a snapshot holds them they are")
 	fmt.Fprintln(stdout, "restored from it, otherwise they are lost on this server (see docs/storage.md)")
 	return 0
+}
+
+// quorumSubdir is where an ensemble member keeps its ZAB state (epoch files, snapshot, txn
+// log) under dataLogDir; pkg/quorum owns its layout.
+const quorumSubdir = "quorum"
+
+// podNameEnv names the StatefulSet pod a member runs in; the operator's pods have no myid
+// file, and the id is the pod's ordinal + 1 (pkg/topology).
+const podNameEnv = "POD_NAME"
+
+// runEnsembleMember runs `zkensemble server` as a member of the ensemble zoo.cfg describes.
+func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr string, logger *slog.Logger) int {
+	myID, err := resolveMyID(cfg.DataDir, os.Getenv(podNameEnv), logger)
+	if err != nil {
+		logger.Error("cannot tell which member this is", "err", err)
+		fmt.Fprintf(os.Stderr, "zkensemble server: %v\n", err)
+		return 1
+	}
+	ec, err := ensembleConfig(zc, cfg, myID, listenAddr, logger)
+	if err != nil {
+		logger.Error("invalid ensemble config", "err", err)
+		return 1
+	}
+	s, err := server.New(ec, server.Deps{Logger: logger.With("myid", myID)})
+	if err != nil {
+		logger.Error("starting server", "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := s.Serve(ctx); err != nil {
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// ensembleConfig completes cfg for member myID: its client address from its server line
+// (QuorumPeerConfig.setupClientPort), session ids under its id, and the quorum settings.
+func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr string, logger *slog.Logger) (server.Config, error) {
+	if _, ok := zc.Server(myID); !ok {
+		return cfg, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", myID, myID)
+	}
+	cfg.ClientAddr = listenAddr
+	if cfg.ClientAddr == "" {
+		addr, err := zc.ClientListenAddress(myID)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.ClientAddr = addr
+	}
+	cfg.ServerID = myID
+	opts := txnlog.DefaultOptions()
+	opts.ForceSync = zc.ForceSync
+	opts.Logger = logger
+	cfg.Ensemble = &server.EnsembleConfig{
+		Peers:      quorum.PeersFromServerLines(zc.Servers),
+		Dir:        filepath.Join(cfg.DataLogDir, quorumSubdir),
+		LogOptions: &opts,
+		InitLimit:  zc.InitLimit,
+		SyncLimit:  zc.SyncLimit,
+		SnapCount:  zc.SnapCount,
+	}
+	return cfg, nil
+}
+
+// resolveMyID reads dataDir/myid; without one it derives the id from the pod name (the
+// operator's StatefulSet) and writes it, so later starts agree even if the variable changes.
+func resolveMyID(dataDir, podName string, logger *slog.Logger) (int64, error) {
+	id, err := zoocfg.ReadMyID(dataDir)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+	if podName == "" {
+		return 0, fmt.Errorf("zoo.cfg describes an ensemble but %s has no myid file and %s is not set",
+			filepath.Join(dataDir, zoocfg.MyIDFile), podNameEnv)
+	}
+	id, err = topology.MyIDFromPodName(podName)
+	if err != nil {
+		return 0, err
+	}
+	if err := writeFileAtomic(filepath.Join(dataDir, zoocfg.MyIDFile), zoocfg.WriteMyIDContent(id)); err != nil {
+		return 0, fmt.Errorf("writing myid: %w", err)
+	}
+	logger.Info("derived myid from the pod name and wrote it", "pod", podName, "myid", id)
+	return id, nil
+}
+
+// writeFileAtomic replaces path with data: tmp → fsync → rename → fsync(dir).
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -86,6 +86,17 @@ type Config struct {
 	// the entries that follow it). Called on the member's goroutine.
 	RestoreSnapshot func(zab.Snapshot) error
 
+	// OnRequest (on the leader) receives the client requests learners forward (REQUEST); it
+	// is called on the link's reader goroutine, in the order the learner sent them, and may
+	// block (backpressure on that learner). It must not call Propose and wait.
+	OnRequest func(from uint64, r Request)
+	// OnSync (on a learner) receives the leader's answers to forwarded syncs, in order with
+	// the leader's COMMITs; called on the link's reader goroutine.
+	OnSync func(r SyncReply)
+	// OnTouch (on the leader) receives the sessions a learner's clients touched, with every
+	// PING it answers; called on the link's reader goroutine.
+	OnTouch func(from uint64, ts []SessionTouch)
+
 	// QuorumListener and ElectionListener, when set, are used instead of listening on this
 	// member's addresses (tests bind port 0 first). The member closes them on Stop.
 	QuorumListener, ElectionListener net.Listener

@@ -25,7 +25,8 @@
 // Apply / RestoreSnapshot (and TakeSnapshot with SnapCount) callbacks that run on the member's
 // goroutine and never call back into the Member, Start it, call Propose only to learn the zxid
 // (Apply delivers commits, on every member, in zxid order), forward requests to the leader a
-// *NotLeaderError names, read Status for mntr/srvr, and Stop it.
+// *NotLeaderError names (Forward), read Status for mntr/srvr, and Stop it. ProposeBatch
+// proposes several txns in one driver turn (one fsync).
 //
 // Deviations from ZooKeeper's wire formats, all where zab's messages differ from ZooKeeper's:
 //   - Conn ids are not on the wire: a learner's zab Conn id names its outbound connection; the
@@ -41,9 +42,13 @@
 //     the leader's last zxid; the snapshot follows on the stream (ZooKeeper streams its data
 //     tree there too) as jute buffers of at most MaxPacketBytes each, then the string
 //     "zkensemble-snapshot-end". The bytes are the state machine's own snapshot format.
-//   - FOLLOWERINFO's LearnerInfo carries configVersion 0; REQUEST (forwarded writes),
-//     REVALIDATE, SYNC, COMMITANDACTIVATE and INFORMANDACTIVATE are not spoken: receiving
-//     one closes the link.
+//   - FOLLOWERINFO's LearnerInfo carries configVersion 0; REVALIDATE, COMMITANDACTIVATE and
+//     INFORMANDACTIVATE are not spoken: receiving one closes the link.
+//   - Client traffic (forward.go), carried by the shell next to zab's packets and never
+//     stepped: REQUEST in ZooKeeper's layout (Member.Forward → Config.OnRequest), a learner
+//     PING's session touch table (Member.Touch → Config.OnTouch), and SYNC, whose Data is
+//     our own (sessionId, cxid) and whose Zxid is what the learner must apply before it
+//     answers (Member.SendSync → Config.OnSync).
 //   - Notifications carry our config text (version 0) and ignore the peer's; the election
 //     header is protocol version 1 (one address); we accept version 2 and use its first address.
 //   - An election connection from a lower id while we already hold a link to it keeps the

@@ -39,16 +39,24 @@ type Member struct {
 	parked           []parkedInfo // FOLLOWERINFOs that arrived before we knew we lead
 	learnerConn      uint64       // our current link to a leader, 0 if none
 	appliedSinceSnap int
+
+	// link is learnerConn and its leader for Forward, which runs on other goroutines.
+	link atomic.Pointer[learnerLink]
+	// touches are the sessions touched since the last PING to the leader (Touch).
+	touchMu sync.Mutex
+	touches map[int64]int32
 }
 
+type learnerLink struct{ leader, conn uint64 }
+
 type proposal struct {
-	data  []byte
+	data  [][]byte
 	reply chan proposeResult
 }
 
 type proposeResult struct {
-	zxid zab.Zxid
-	err  error
+	zxids []zab.Zxid
+	err   error
 }
 
 // parkedInfo is a learner's opening packet that arrived while we were still electing: the
@@ -155,18 +163,72 @@ func (m *Member) deliverQuorum(msg zab.Message) bool {
 // queued for the followers and the local log (not once it commits: Apply says that). On any
 // member but the established leader it fails with a *NotLeaderError naming the leader.
 func (m *Member) Propose(data []byte) (zab.Zxid, error) {
+	zs, err := m.ProposeBatch([][]byte{data})
+	if err != nil {
+		return 0, err
+	}
+	return zs[0], nil
+}
+
+// ProposeBatch is Propose for several txns at once, in order, in one driver turn (so one
+// fsync of the leader's log covers them all). On an error, the zxids of the txns that were
+// proposed before it are returned with it.
+func (m *Member) ProposeBatch(data [][]byte) ([]zab.Zxid, error) {
 	reply := make(chan proposeResult, 1)
 	select {
 	case m.proposals <- proposal{data: data, reply: reply}:
 	case <-m.done:
-		return 0, m.stoppedErr()
+		return nil, m.stoppedErr()
 	}
 	select {
 	case r := <-reply:
-		return r.zxid, r.err
+		return r.zxids, r.err
 	case <-m.done:
-		return 0, m.stoppedErr()
+		return nil, m.stoppedErr()
 	}
+}
+
+// Forward sends a client request to the leader over this learner's link (REQUEST). It fails
+// with a *NotLeaderError (Leader 0) when the member is not a learner in broadcast.
+func (m *Member) Forward(r Request) error {
+	st := m.Status()
+	l := m.link.Load()
+	if !st.Established || (st.Role != zab.RoleFollowing && st.Role != zab.RoleObserving) || l == nil || l.leader != st.Leader {
+		return &NotLeaderError{}
+	}
+	m.qnet.send(zab.Message{Type: msgRequest, To: l.leader, Conn: l.conn, Data: encodeRequest(r)})
+	return nil
+}
+
+// Touch records activity of sessions on this learner; the next PING to the leader carries
+// them (and forgets them). A no-op on the leader.
+func (m *Member) Touch(ts []SessionTouch) {
+	m.touchMu.Lock()
+	defer m.touchMu.Unlock()
+	if m.touches == nil {
+		m.touches = map[int64]int32{}
+	}
+	for _, t := range ts {
+		m.touches[t.SessionID] = t.TimeoutMillis
+	}
+}
+
+func (m *Member) takeTouches() []SessionTouch {
+	m.touchMu.Lock()
+	defer m.touchMu.Unlock()
+	out := make([]SessionTouch, 0, len(m.touches))
+	for id, to := range m.touches {
+		out = append(out, SessionTouch{SessionID: id, TimeoutMillis: to})
+	}
+	clear(m.touches)
+	return out
+}
+
+// SendSync answers a learner's forwarded sync (on the leader). The caller must send it only
+// after the leader applied r.Zxid: the COMMITs up to it are then already queued on the same
+// link, ahead of it. False when the learner has no link to us.
+func (m *Member) SendSync(to uint64, r SyncReply) bool {
+	return m.qnet.sendToLearner(to, encodeSync(r))
 }
 
 func (m *Member) stoppedErr() error {
@@ -281,11 +343,19 @@ func (m *Member) fatal(err error) {
 }
 
 func (m *Member) propose(p proposal) {
-	z, err := m.node.Propose(p.data)
-	if errors.Is(err, zab.ErrNotLeader) {
-		err = &NotLeaderError{Leader: m.node.Status().LeaderID}
+	var r proposeResult
+	for _, d := range p.data {
+		z, err := m.node.Propose(d)
+		if errors.Is(err, zab.ErrNotLeader) {
+			err = &NotLeaderError{Leader: m.node.Status().LeaderID}
+		}
+		if err != nil {
+			r.err = err
+			break
+		}
+		r.zxids = append(r.zxids, z)
 	}
-	p.reply <- proposeResult{zxid: z, err: err}
+	p.reply <- r
 }
 
 func (m *Member) step(msg zab.Message) {
@@ -347,6 +417,9 @@ func (m *Member) hygiene() {
 	if !learning {
 		m.learnerConn = 0
 	}
+	if m.learnerConn == 0 {
+		m.link.Store(nil)
+	}
 	m.qnet.closeWhere(func(id, _ uint64, inbound bool) bool {
 		if inbound {
 			return s.Role != zab.RoleLeading && !parked[id]
@@ -403,6 +476,11 @@ func (m *Member) send(msg zab.Message) {
 	}
 	if msg.Type == zab.MsgFollowerInfo || msg.Type == zab.MsgObserverInfo {
 		m.learnerConn = msg.Conn
+		m.link.Store(&learnerLink{leader: msg.To, conn: msg.Conn})
+	}
+	if msg.Type == zab.MsgPing && msg.Conn == m.learnerConn && m.learnerConn != 0 {
+		// Our answer to the leader's PING carries the sessions our clients touched.
+		msg.Data = EncodeTouches(m.takeTouches())
 	}
 	m.qnet.send(msg)
 }

@@ -50,13 +50,20 @@ func int32Bytes(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint
 func ToPacket(m zab.Message, from uint64) (jute.QuorumPacket, error) {
 	qp := jute.QuorumPacket{Type: int32(m.Type), Zxid: int64(m.Zxid)}
 	switch m.Type {
+	case msgRequest:
+		return requestToPacket(m)
+	case msgSync:
+		qp.Data = m.Data
+	case zab.MsgPing:
+		// A learner's PING carries its session touches (forward.go); the leader's none.
+		qp.Data = m.Data
 	case zab.MsgProposal, zab.MsgInform:
 		// The txn exactly as logged: TxnHeader then the txn record, what ZooKeeper sends.
 		qp.Data = m.Data
 		if qp.Data == nil {
 			qp.Data = []byte{}
 		}
-	case zab.MsgAck, zab.MsgCommit, zab.MsgPing, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
+	case zab.MsgAck, zab.MsgCommit, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
 	case zab.MsgUpToDate:
 		qp.Zxid = uptodateZxid
 	case zab.MsgFollowerInfo, zab.MsgObserverInfo:
@@ -83,14 +90,21 @@ func ToPacket(m zab.Message, from uint64) (jute.QuorumPacket, error) {
 func FromPacket(qp jute.QuorumPacket) (m zab.Message, snapBytes int64, err error) {
 	m = zab.Message{Type: zab.MessageType(qp.Type), Zxid: zab.Zxid(qp.Zxid)}
 	switch m.Type {
+	case msgRequest:
+		m, err = requestFromPacket(qp)
+		return m, 0, err
+	case msgSync:
+		m.Data = qp.Data
+	case zab.MsgPing:
+		// A learner's PING carries its session touches (forward.go); zab ignores Data.
+		m.Data = qp.Data
 	case zab.MsgProposal, zab.MsgInform:
 		m.Data = qp.Data
 		if m.Data == nil {
 			m.Data = []byte{}
 		}
-	case zab.MsgAck, zab.MsgCommit, zab.MsgPing, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
-		// PING from a ZooKeeper learner carries its sessions (Learner.ping); NEWLEADER from
-		// a 3.5+ leader carries its config. Neither means anything to zab yet.
+	case zab.MsgAck, zab.MsgCommit, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
+		// NEWLEADER from a 3.5+ leader carries its config; it means nothing to zab yet.
 	case zab.MsgUpToDate:
 		m.Zxid = 0
 	case zab.MsgFollowerInfo, zab.MsgObserverInfo:

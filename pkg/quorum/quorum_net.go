@@ -37,6 +37,11 @@ type quorumNet struct {
 	dialTimeout time.Duration // how long a learner keeps retrying the leader
 	minBackoff  time.Duration
 
+	// Client traffic (forward.go), called on the connection's reader goroutine.
+	onRequest func(from uint64, r Request)
+	onSync    func(r SyncReply)
+	onTouch   func(from uint64, ts []SessionTouch)
+
 	mu      sync.Mutex
 	conns   map[uint64]*qconn
 	nextIn  uint64
@@ -69,6 +74,9 @@ func newQuorumNet(cfg *Config, ln net.Listener, deliver func(zab.Message) bool) 
 		minBackoff:  max(5*time.Millisecond, cfg.TickTime/5),
 		conns:       map[uint64]*qconn{},
 		stop:        make(chan struct{}),
+		onRequest:   cfg.OnRequest,
+		onSync:      cfg.OnSync,
+		onTouch:     cfg.OnTouch,
 	}
 	for _, p := range cfg.Peers {
 		n.peers[p.ID] = p
@@ -258,8 +266,10 @@ func (n *quorumNet) writeLoop(qc *qconn, c net.Conn) {
 // Anything else closes the connection.
 func expectedOn(inbound bool, t zab.MessageType) bool {
 	switch t {
-	case zab.MsgAck, zab.MsgPing, zab.MsgAckEpoch:
+	case zab.MsgAck, zab.MsgPing, zab.MsgAckEpoch, msgRequest:
 		return inbound || t == zab.MsgPing
+	case msgSync:
+		return !inbound
 	case zab.MsgProposal, zab.MsgCommit, zab.MsgInform, zab.MsgNewLeader, zab.MsgUpToDate,
 		zab.MsgDiff, zab.MsgTrunc, zab.MsgSnap, zab.MsgLeaderInfo:
 		return !inbound
@@ -287,6 +297,12 @@ func (n *quorumNet) readLoop(qc *qconn, c net.Conn, r *bufio.Reader) {
 		case <-qc.done:
 			return // never deliver after the link is dropped
 		default:
+		}
+		if handled, err := n.client(qc, m); err != nil {
+			qc.shut(err)
+			return
+		} else if handled {
+			continue
 		}
 		if !n.deliver(m) {
 			qc.shut(nil)
@@ -367,4 +383,60 @@ func (n *quorumNet) handleIncoming(c net.Conn) {
 		return
 	}
 	n.run(qc, c)
+}
+
+// client hands the client traffic of a link (forward.go) to the Config callbacks: REQUEST
+// and SYNC are consumed here; a PING's touches are handed over and the PING still goes to zab.
+func (n *quorumNet) client(qc *qconn, m zab.Message) (handled bool, err error) {
+	switch m.Type {
+	case msgRequest:
+		r, err := decodeRequest(m.Data)
+		if err != nil {
+			return true, err
+		}
+		if n.onRequest != nil {
+			n.onRequest(qc.peer, r)
+		}
+		return true, nil
+	case msgSync:
+		r, err := decodeSync(m)
+		if err != nil {
+			return true, err
+		}
+		if n.onSync != nil {
+			n.onSync(r)
+		}
+		return true, nil
+	case zab.MsgPing:
+		if qc.inbound && len(m.Data) > 0 {
+			ts, err := DecodeTouches(m.Data)
+			if err != nil {
+				return true, err
+			}
+			if n.onTouch != nil {
+				n.onTouch(qc.peer, ts)
+			}
+		}
+	}
+	return false, nil
+}
+
+// sendToLearner queues m on the inbound link of learner peer (the leader's side); false when
+// there is none.
+func (n *quorumNet) sendToLearner(peer uint64, m zab.Message) bool {
+	n.mu.Lock()
+	var qc *qconn
+	for _, c := range n.conns {
+		if c.inbound && c.peer == peer {
+			qc = c
+			break
+		}
+	}
+	n.mu.Unlock()
+	if qc == nil {
+		return false
+	}
+	m.To, m.Conn = peer, qc.id
+	n.send(m)
+	return true
 }

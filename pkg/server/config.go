@@ -61,6 +61,10 @@ type Config struct {
 	PurgeInterval time.Duration
 	// DBID is the database id recorded in snapshots: the txn log's txnlog.Options.DBID.
 	DBID uint64
+	// Ensemble, when set, makes the server a member of a replicated ensemble instead of a
+	// standalone server: its durable state is the quorum member's (EnsembleConfig.Dir), and
+	// Deps.Log, the snapshot directory and autopurge are not used.
+	Ensemble *EnsembleConfig
 }
 
 // Deps are the server's I/O boundaries; nil fields get in-memory or real defaults.

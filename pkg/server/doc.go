@@ -30,6 +30,15 @@
 //     before any reply that shows the new data (the event is queued under the tree's write lock,
 //     read replies are queued under its read lock).
 //
+// Ensemble mode (Config.Ensemble; ensemble*.go, docs/replication.md): a pkg/quorum member
+// replaces the txn log and the standalone replicator. The leader's processor prepares with
+// the zxid zab will assign and proposes (ProposeBatch); learners forward writes, session
+// requests and syncs to the leader; committed txns are applied and answered on the member's
+// goroutine; the server serves only while the member is established and closes every client
+// connection when that ends; only the leader expires sessions (learners relay touches) and
+// reaps containers; sync is a quorum operation (answered once the member applied everything
+// the leader had proposed before it).
+//
 // The caller must: build a Config (pkg/cmd/server.go maps zoo.cfg onto it), open the txn log
 // (txnlog.Open takes the directory's lock) and pass it in Deps, call New, run Serve until its
 // context is cancelled, then Close; Serve's shutdown closes the log. Tests and the fuzz target can drive one request

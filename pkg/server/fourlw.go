@@ -127,7 +127,7 @@ func (s *Server) serverStats() *fourlw.ServerStats {
 	conns := len(s.conns)
 	s.connMu.RUnlock()
 	openFDs, maxFDs := fileDescriptors()
-	return &fourlw.ServerStats{
+	st := &fourlw.ServerStats{
 		Version:                     serverVersion(),
 		Mode:                        fourlw.ModeStandalone,
 		MinLatencyMs:                minMs,
@@ -154,6 +154,11 @@ func (s *Server) serverStats() *fourlw.ServerStats {
 		MaxProposalSizeBytes:        -1,
 		Extra:                       s.storageStats(),
 	}
+	if s.ens != nil {
+		st.Extra = nil // the member's storage is pkg/quorum's; its failures stop the member
+		s.ens.fillStats(st)
+	}
+	return st
 }
 
 // storageStats are mntr's extra lines about storage: zk_storage_writable (1, or 0 while writes
@@ -234,7 +239,7 @@ func (s *Server) confInfo() fourlw.ConfInfo {
 	if _, p, err := net.SplitHostPort(s.Addr()); err == nil {
 		port, _ = strconv.Atoi(p)
 	}
-	return fourlw.ConfInfo{
+	ci := fourlw.ConfInfo{
 		ClientPort:              port,
 		SecureClientPort:        -1,
 		DataDir:                 s.cfg.DataDir,
@@ -246,6 +251,10 @@ func (s *Server) confInfo() fourlw.ConfInfo {
 		ClientPortListenBacklog: -1,
 		ServerID:                0, // a standalone ZooKeeper reports serverId=0
 	}
+	if s.ens != nil {
+		ci.ServerID = s.cfg.ServerID
+	}
+	return ci
 }
 
 func (s *Server) envInfo() fourlw.EnvInfo {

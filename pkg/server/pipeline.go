@@ -22,7 +22,7 @@ type (
 func (s *Server) dispatch(c *conn, r *request) {
 	s.stats.outstanding.Add(1)
 	c.stats.outstanding.Add(1)
-	if r.op == protocol.OpCreateSession || kindOf(r.op) == kindWrite {
+	if r.op == protocol.OpCreateSession || kindOf(r.op) == kindWrite || s.ordered(r.op) {
 		c.mu.Lock()
 		c.waiting = append(c.waiting, r)
 		c.mu.Unlock()
@@ -37,6 +37,13 @@ func (s *Server) dispatch(c *conn, r *request) {
 	}
 	c.mu.Unlock()
 	s.serveRead(c, r)
+}
+
+// ordered reports whether a non-write goes through the processor like a write: sync in an
+// ensemble, where it is a quorum operation (ensemble_process.go). In standalone every write is
+// applied before a later request of the session is answered, so sync is a plain read there.
+func (s *Server) ordered(op protocol.OpCode) bool {
+	return s.ens != nil && op == protocol.OpSync
 }
 
 // submit hands a write (or internal request) to the processor.
@@ -123,28 +130,32 @@ func (s *Server) prepare(batch []*request) []Proposal {
 	gen := s.prepGen
 	for _, r := range batch {
 		s.nextZxid++
-		zxid := s.nextZxid
-		var hdr jute.TxnHeader
-		var txn jute.Record
-		if r.decodeErr != nil {
-			// PrepRequestProcessor: an undecodable request becomes an error txn with
-			// MarshallingError (the catch (Exception) branch of pRequestHelper).
-			hdr = jute.TxnHeader{ClientID: r.sessionID, Cxid: r.xid, Zxid: zxid, Time: nowMillis, Type: int32(protocol.OpError)}
-			txn = &jute.ErrorTxn{Err: int32(protocol.ErrMarshallingError)}
-		} else {
-			hdr, txn = s.prep.Prepare(prep.Request{SessionID: r.sessionID, Cxid: r.xid, Op: r.op, Body: r.body, IDs: r.ids}, zxid, nowMillis)
-		}
-		data := jute.Marshal(&hdr)
-		if txn != nil {
-			e := jute.Encoder{Buf: data}
-			txn.Encode(&e)
-			data = e.Buf
-		}
-		props = append(props, Proposal{Zxid: zxid, Hdr: hdr, Txn: txn, Data: data, req: r, gen: gen})
+		props = append(props, s.prepareOne(r, s.nextZxid, nowMillis, gen))
 	}
 	s.treeMu.RUnlock()
 	s.prepMu.Unlock()
 	return props
+}
+
+// prepareOne prepares one request under zxid; the caller holds prepMu and treeMu's read lock.
+func (s *Server) prepareOne(r *request, zxid, nowMillis int64, gen uint64) Proposal {
+	var hdr jute.TxnHeader
+	var txn jute.Record
+	if r.decodeErr != nil {
+		// PrepRequestProcessor: an undecodable request becomes an error txn with
+		// MarshallingError (the catch (Exception) branch of pRequestHelper).
+		hdr = jute.TxnHeader{ClientID: r.sessionID, Cxid: r.xid, Zxid: zxid, Time: nowMillis, Type: int32(protocol.OpError)}
+		txn = &jute.ErrorTxn{Err: int32(protocol.ErrMarshallingError)}
+	} else {
+		hdr, txn = s.prep.Prepare(prep.Request{SessionID: r.sessionID, Cxid: r.xid, Op: r.op, Body: r.body, IDs: r.ids}, zxid, nowMillis)
+	}
+	data := jute.Marshal(&hdr)
+	if txn != nil {
+		e := jute.Encoder{Buf: data}
+		txn.Encode(&e)
+		data = e.Buf
+	}
+	return Proposal{Zxid: zxid, Hdr: hdr, Txn: txn, Data: data, req: r, gen: gen}
 }
 
 // applyLoop is the apply goroutine (FinalRequestProcessor): committed txns in zxid order.
@@ -404,7 +415,7 @@ func (s *Server) writeDone(c *conn, r *request) {
 	}
 	for len(c.waiting) > 0 {
 		next := c.waiting[0]
-		if next.op == protocol.OpCreateSession || kindOf(next.op) == kindWrite {
+		if next.op == protocol.OpCreateSession || kindOf(next.op) == kindWrite || s.ordered(next.op) {
 			return
 		}
 		c.waiting[0] = nil

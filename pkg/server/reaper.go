@@ -33,6 +33,9 @@ func (s *Server) reapLoop() {
 // reap submits one deleteContainer request per candidate. sleep waits between requests to
 // keep the rate limit and returns false when the server is stopping.
 func (s *Server) reap(now time.Time, sleep func(time.Duration) bool) {
+	if s.ens != nil && !s.ens.leading() {
+		return // ContainerManager runs on the leader only
+	}
 	s.treeMu.RLock()
 	candidates := append(s.tree.ContainerCandidates(), s.tree.ExpiredTTLs(now.UnixMilli())...)
 	s.treeMu.RUnlock()

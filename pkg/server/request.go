@@ -23,6 +23,8 @@ type request struct {
 	// connectReadOnly says the ConnectRequest carried the readOnly byte, so the
 	// ConnectResponse must too.
 	connectReadOnly bool
+	// forwardedFrom is the learner that forwarded the request to this leader (0: local).
+	forwardedFrom uint64
 }
 
 // opKind is how the pipeline treats an opcode.

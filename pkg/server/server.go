@@ -69,6 +69,9 @@ type Server struct {
 	applied  chan struct{} // closed when the apply goroutine has drained the replicator
 	serving  atomic.Bool
 
+	// ens is the replicated mode (ensemble.go); nil for a standalone server.
+	ens *ensemble
+
 	listener net.Listener
 	started  time.Time
 	stats    serverStats
@@ -88,6 +91,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("server: listening on %s: %w", s.cfg.ClientAddr, err)
 	}
 	s.listener = ln
+	if cfg.Ensemble != nil {
+		if err := s.startEnsemble(*cfg.Ensemble); err != nil {
+			_ = ln.Close()
+			_ = s.txnLog.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -95,6 +105,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // connection (see core.go) are prepared, logged, applied and answered in the caller's
 // goroutine. Tests and the fuzz target use it.
 func NewCore(cfg Config, deps Deps) (*Server, error) {
+	if cfg.Ensemble != nil {
+		return nil, fmt.Errorf("%w: a core server cannot be an ensemble member", ErrConfig)
+	}
 	s, err := newServer(cfg, deps, true)
 	if err != nil {
 		return nil, err
@@ -139,7 +152,11 @@ func newServer(cfg Config, deps Deps, inline bool) (*Server, error) {
 	s.started = s.now()
 	s.tracker = session.NewTracker(cfg.TickTime.Milliseconds())
 	s.ids = session.NewIDs(cfg.ServerID, s.now().UnixMilli())
-	if err := s.restore(); err != nil {
+	if cfg.Ensemble != nil {
+		// The quorum member restores the tree through its callbacks (ensemble_apply.go).
+		s.tree = datatree.New()
+		s.tree.SetExtendedTypesEnabled(cfg.ExtendedTypesEnabled)
+	} else if err := s.restore(); err != nil {
 		return nil, err
 	}
 	s.prep = prep.New(s.tree, prep.Config{ExtendedTypesEnabled: cfg.ExtendedTypesEnabled, MaxDataBytes: cfg.MaxBufferBytes})
@@ -151,7 +168,7 @@ func newServer(cfg Config, deps Deps, inline bool) (*Server, error) {
 		s.nextZxid = last
 	}
 	s.writer = &logWriter{log: s.txnLog, logger: s.logger, now: s.now, health: s.health, durable: s.txnLog.LastZxid()}
-	if dir := s.snapDir(); dir != "" {
+	if dir := s.snapDir(); dir != "" && cfg.Ensemble == nil {
 		s.snapshots = newSnapshotter(s, dir)
 		s.writer.trigger = snapshot.NewTrigger(cfg.SnapCount, cfg.SnapSizeBytes, randInt63n)
 		s.writer.snapshots = s.snapshots
@@ -183,6 +200,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		defer t.Stop()
 		purgeTick = t.C
 		s.logger.Info("autopurge enabled", "interval", s.cfg.PurgeInterval, "snapRetainCount", s.cfg.SnapRetainCount)
+	}
+	if s.ens != nil {
+		return s.serveEnsemble(ctx)
 	}
 	s.repl = newStandalone(s.writer, purgeTick)
 	s.serving.Store(true)
@@ -338,6 +358,9 @@ func (s *Server) shutdown() {
 		}
 	}
 	s.wg.Wait() // processor, apply (drains the replicator), expiry and reaper loops
+	if s.ens != nil {
+		s.ens.stop()
+	}
 	deadline := time.After(shutdownFlushTimeout)
 	for _, c := range s.allConns() {
 		c.closeAfterFlush("server shutting down")
@@ -356,3 +379,33 @@ func (s *Server) shutdown() {
 }
 
 func hexID(id int64) string { return fmt.Sprintf("0x%x", uint64(id)) }
+
+// serveEnsemble is Serve for an ensemble member: the processor forwards or proposes, the
+// member's goroutine applies, watchTerm opens the service once the member is established.
+func (s *Server) serveEnsemble(ctx context.Context) error {
+	s.logger.Info("ensemble member started", "addr", s.Addr(), "myid", s.cfg.ServerID, "tickTime", s.cfg.TickTime,
+		"minSessionTimeout", s.cfg.MinSessionTimeout, "maxSessionTimeout", s.cfg.MaxSessionTimeout)
+	s.wg.Add(4)
+	go func() { defer s.wg.Done(); s.ens.processLoop() }()
+	go func() { defer s.wg.Done(); s.ens.watchTerm() }()
+	go func() { defer s.wg.Done(); s.expiryLoop() }()
+	go func() { defer s.wg.Done(); s.reapLoop() }()
+	close(s.applied) // committed txns are applied on the member's goroutine
+	acceptDone := make(chan struct{})
+	go func() {
+		defer close(acceptDone)
+		s.acceptLoop()
+	}()
+	select {
+	case <-ctx.Done():
+	case <-s.stopping:
+	case <-s.ens.member.Done():
+		s.logger.Error("quorum member stopped; stopping the server", "err", s.ens.member.Err())
+	}
+	s.shutdown()
+	<-acceptDone
+	if err := s.ens.member.Err(); err != nil {
+		return fmt.Errorf("server: quorum member failed: %w", err)
+	}
+	return nil
+}

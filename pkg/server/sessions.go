@@ -26,6 +26,12 @@ func (s *Server) expiryLoop() {
 // told nothing: the client learns of the expiry when it reconnects. The connection, if any,
 // is closed once the txn is applied.
 func (s *Server) expireSessions(now time.Time) {
+	if s.ens != nil && !s.ens.leading() {
+		// Only the leader expires sessions: a learner's tracker does not see the touches of
+		// other members' clients (SessionTrackerImpl runs on the leader; learners keep a
+		// LearnerSessionTracker that relays).
+		return
+	}
 	s.sessMu.Lock()
 	expired := s.tracker.Expired(now.UnixMilli())
 	s.sessMu.Unlock()

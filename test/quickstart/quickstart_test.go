@@ -99,7 +99,10 @@ func TestDefaultServerQuickStart(t *testing.T) {
 
 // Until replication is wired in, a zoo.cfg with several participants must be refused with a clear
 // message, never served as if this process were a quorum member.
-func TestEnsembleConfigRefused(t *testing.T) {
+// TestEnsembleConfigWithoutMyIDRefused: an ensemble zoo.cfg needs to know which member this
+// is (dataDir/myid, or POD_NAME in the operator's pods); without either the server refuses
+// to start and says why. Ensemble mode itself is tested in test/ensemble.
+func TestEnsembleConfigWithoutMyIDRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -116,11 +119,13 @@ func TestEnsembleConfigRefused(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "server", "--config", cfg).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, "server", "--config", cfg)
+	cmd.Env = append(os.Environ(), "POD_NAME=")
+	out, err := cmd.CombinedOutput()
 	if err == nil {
-		t.Fatalf("server accepted an ensemble config:\n%s", out)
+		t.Fatalf("server started without a myid:\n%s", out)
 	}
-	if !strings.Contains(string(out), "ensemble mode is not implemented yet") {
+	if !strings.Contains(string(out), "has no myid file and POD_NAME is not set") {
 		t.Fatalf("refusal does not say why:\n%s", out)
 	}
 }

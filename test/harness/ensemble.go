@@ -1,0 +1,316 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/fourlw"
+)
+
+// ErrNoLeader: the ensemble did not settle on exactly one serving leader in time.
+var ErrNoLeader = errors.New("harness: no single serving leader")
+
+// EnsembleOptions configure StartEnsemble; zero fields take the defaults below.
+type EnsembleOptions struct {
+	TickMillis int // default 200: failover within a second or two
+	InitLimit  int // ticks, default 10
+	SyncLimit  int // ticks, default 5
+	// Extra zoo.cfg lines.
+	Extra []string
+}
+
+// Ensemble is N `zkensemble server` processes forming one ensemble on 127.0.0.1, each with
+// its own client, quorum and election ports, dataDir and myid file.
+type Ensemble struct {
+	Members []*Member
+	dir     string
+	keep    bool
+}
+
+// Member is one process of an Ensemble.
+type Member struct {
+	ID         int64
+	dir        string
+	cfgPath    string
+	outPath    string
+	clientPort int
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	done    chan struct{}
+	waitErr error
+}
+
+// StartEnsemble starts n members and waits until they serve with one leader. Everything is
+// stopped (SIGTERM, then SIGKILL) and removed when t ends; a failed test keeps the directory
+// and logs each member's output tail.
+func StartEnsemble(t testing.TB, n int, opts EnsembleOptions) *Ensemble {
+	t.Helper()
+	e, err := LaunchEnsemble(n, opts)
+	if err != nil {
+		t.Fatalf("start ensemble of %d: %v", n, err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			e.keep = true
+			for _, m := range e.Members {
+				t.Logf("member %d (client port %d):\n%s", m.ID, m.clientPort, m.LogTail(logTailLines))
+			}
+			t.Logf("ensemble directory kept: %s", e.dir)
+		}
+		e.Stop()
+	})
+	if _, err := e.WaitLeader(readyTimeout); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// LaunchEnsemble writes the configs and starts the processes (not waiting for a leader).
+func LaunchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
+	if opts.TickMillis == 0 {
+		opts.TickMillis = 200
+	}
+	if opts.InitLimit == 0 {
+		opts.InitLimit = 10
+	}
+	if opts.SyncLimit == 0 {
+		opts.SyncLimit = 5
+	}
+	dir, err := os.MkdirTemp("", "zkharness-ensemble-")
+	if err != nil {
+		return nil, fmt.Errorf("harness: temp dir: %w", err)
+	}
+	e := &Ensemble{dir: dir}
+	var lines []string
+	for i := 1; i <= n; i++ {
+		ports := make([]int, 3)
+		for j := range ports {
+			if ports[j], err = FreePort(); err != nil {
+				e.Stop()
+				return nil, err
+			}
+		}
+		m := &Member{ID: int64(i), dir: filepath.Join(dir, "m"+strconv.Itoa(i)), clientPort: ports[0]}
+		m.cfgPath = filepath.Join(m.dir, "zoo.cfg")
+		m.outPath = filepath.Join(m.dir, "process.out")
+		e.Members = append(e.Members, m)
+		lines = append(lines, fmt.Sprintf("server.%d=127.0.0.1:%d:%d;127.0.0.1:%d", i, ports[1], ports[2], ports[0]))
+	}
+	for _, m := range e.Members {
+		data := filepath.Join(m.dir, "data")
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			e.Stop()
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(m.ID, 10)+"\n"), 0o644); err != nil {
+			e.Stop()
+			return nil, err
+		}
+		cfg := []string{
+			"tickTime=" + strconv.Itoa(opts.TickMillis),
+			"initLimit=" + strconv.Itoa(opts.InitLimit),
+			"syncLimit=" + strconv.Itoa(opts.SyncLimit),
+			"dataDir=" + data,
+			"4lw.commands.whitelist=*",
+		}
+		cfg = append(cfg, opts.Extra...)
+		cfg = append(cfg, lines...)
+		if err := os.WriteFile(m.cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
+			e.Stop()
+			return nil, err
+		}
+	}
+	for _, m := range e.Members {
+		if err := m.Start(); err != nil {
+			e.keep = true
+			e.Stop()
+			return nil, fmt.Errorf("%w (dir kept: %s)", err, dir)
+		}
+	}
+	return e, nil
+}
+
+// ConnectString lists every member's client address.
+func (e *Ensemble) ConnectString() string {
+	addrs := make([]string, len(e.Members))
+	for i, m := range e.Members {
+		addrs[i] = m.Addr()
+	}
+	return strings.Join(addrs, ",")
+}
+
+// Member returns the member with id.
+func (e *Ensemble) Member(id int64) *Member { return e.Members[id-1] }
+
+// WaitLeader waits until every running member serves (srvr answers with a Mode) and exactly
+// one of them is the leader, and returns it.
+func (e *Ensemble) WaitLeader(timeout time.Duration) (*Member, error) {
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		var leader *Member
+		leaders, serving, running := 0, 0, 0
+		var modes []string
+		for _, m := range e.Members {
+			if !m.Running() {
+				continue
+			}
+			running++
+			mode := m.Mode()
+			modes = append(modes, fmt.Sprintf("%d:%s", m.ID, mode))
+			switch mode {
+			case fourlw.ModeLeader.String():
+				leaders++
+				leader = m
+				serving++
+			case fourlw.ModeFollower.String(), fourlw.ModeObserver.String():
+				serving++
+			}
+		}
+		last = strings.Join(modes, " ")
+		if leaders == 1 && serving == running {
+			return leader, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("%w after %v (modes: %s)", ErrNoLeader, timeout, last)
+}
+
+// Stop ends every member and removes the directory unless kept. Safe to call twice.
+func (e *Ensemble) Stop() {
+	var wg sync.WaitGroup
+	for _, m := range e.Members {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.Terminate() }()
+	}
+	wg.Wait()
+	if !e.keep && e.dir != "" {
+		os.RemoveAll(e.dir)
+		e.dir = ""
+	}
+}
+
+// Addr is the member's client address.
+func (m *Member) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(m.clientPort)) }
+
+// DataDir is the member's dataDir.
+func (m *Member) DataDir() string { return filepath.Join(m.dir, "data") }
+
+// Mode is the "Mode:" of srvr ("leader", "follower", ...), or "" when the member does not
+// serve (or does not answer).
+func (m *Member) Mode() string {
+	out, err := FourLW(m.Addr(), "srvr")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "Mode: "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// Start runs the member's process (its client port answers once it serves).
+func (m *Member) Start() error {
+	bin, err := ZKEBinary()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(m.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, "server", "--config", m.cfgPath)
+	cmd.Dir = m.dir
+	fmt.Fprintf(out, "==== harness: starting member %d: %s\n", m.ID, strings.Join(cmd.Args, " "))
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return fmt.Errorf("harness: start member %d: %w", m.ID, err)
+	}
+	done := make(chan struct{})
+	m.mu.Lock()
+	m.cmd, m.done = cmd, done
+	m.mu.Unlock()
+	go func() {
+		werr := cmd.Wait()
+		out.Close()
+		m.mu.Lock()
+		m.waitErr = werr
+		m.mu.Unlock()
+		close(done)
+	}()
+	return nil
+}
+
+// Running reports whether the process is alive.
+func (m *Member) Running() bool {
+	m.mu.Lock()
+	done := m.done
+	m.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+func (m *Member) signal(sig syscall.Signal) chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd != nil && m.cmd.Process != nil {
+		_ = syscall.Kill(-m.cmd.Process.Pid, sig)
+	}
+	return m.done
+}
+
+// Kill sends SIGKILL (a crash) and waits for the process to go.
+func (m *Member) Kill() {
+	if !m.Running() {
+		return
+	}
+	<-m.signal(syscall.SIGKILL)
+}
+
+// Terminate sends SIGTERM, then SIGKILL after stopGrace.
+func (m *Member) Terminate() {
+	if !m.Running() {
+		return
+	}
+	done := m.signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(stopGrace):
+		<-m.signal(syscall.SIGKILL)
+	}
+}
+
+// LogTail returns the last n lines of the member's output.
+func (m *Member) LogTail(n int) string {
+	data, err := os.ReadFile(m.outPath)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
