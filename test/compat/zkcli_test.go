@@ -96,6 +96,9 @@ func runZkCli(t *testing.T, addr string, cmds []string) string {
 }
 
 // zkcliNoise are lines of zkCli.sh output that say nothing about the server.
+// zkcliClosedEvent is the client-local event of a closing session.
+const zkcliClosedEvent = "WatchedEvent state:Closed type:None path:null"
+
 var zkcliNoise = []string{"SLF4J:", "Connecting to ", "Welcome to ZooKeeper!", "JLine support is", "WATCHER::"}
 
 var (
@@ -145,6 +148,11 @@ func normalizeZkCli(raw string, cmds []string, addr string, sessions sessionName
 		}
 		prevRaw = line
 		if line == "" || slices.ContainsFunc(zkcliNoise, func(p string) bool { return strings.HasPrefix(line, p) }) {
+			continue
+		}
+		if line == zkcliClosedEvent {
+			// Printed by the client itself while zkCli.sh exits (ClientCnxn's close), often after
+			// the JVM stopped printing: says nothing about the server and appears at random.
 			continue
 		}
 		if strings.HasPrefix(line, "WatchedEvent ") {

@@ -195,6 +195,7 @@ def recipe_counter(path):
             counter += 1
 
     join_all([run_thread(bump, c) for c in clients for _ in range(3)])
+    clients[0].sync(path)  # the bumps went through other clients, maybe other members
     got = Counter(clients[0], path).value
     check(got == 60, "counter = %r, want 60" % got)
     fc = Counter(clients[1], path + "-float", default=0.0)
@@ -211,6 +212,7 @@ def recipe_queue(path):
     q.put(b"second", priority=10)
     q.put(b"mid", priority=100)
     check(len(q) == 4, "queue length %d" % len(q))
+    b.sync(path)  # b may read from another ensemble member: see recipe_party
     qb = Queue(b, path)
     got = [qb.get() for _ in range(4)]
     check(got == [b"first", b"second", b"mid", b"low"], "queue order %r" % got)
@@ -218,6 +220,7 @@ def recipe_queue(path):
 
     lq = LockingQueue(a, path + "-locking")
     lq.put_all([b"x", b"y"])
+    b.sync(path + "-locking")
     lb = LockingQueue(b, path + "-locking")
     item = lb.get(timeout=WAIT_S)
     check(item == b"x", "locking get %r" % item)
@@ -239,6 +242,9 @@ def recipe_party(path):
         pb.leave()
         check(sorted(cls(a, path + sub)) == ["a"], "%s after leave %r" % (cls.__name__, list(cls(a, path + sub))))
         close(a)
+        # b may be connected to another member of an ensemble: sync makes its reads follow
+        # a's closeSession (ZooKeeper gives no cross-client ordering without it).
+        b.sync(path + sub)
         check(len(cls(b, path + sub)) == 0, "%s member of a closed session remains" % cls.__name__)
 
 
@@ -310,8 +316,10 @@ def recipe_ephemeral_cleanup(path):
     a, b = client(), client()
     a.create(path + "/eph", b"x", ephemeral=True, makepath=True)
     a.create(path + "/seq-", b"x", ephemeral=True, sequence=True)
+    b.sync(path)  # b may read from another ensemble member: see recipe_party
     check(len(b.get_children(path)) == 2, "ephemerals not visible")
     close(a)
+    b.sync(path)  # see recipe_party: order b's reads after a's closeSession
     check(b.get_children(path) == [], "ephemerals survive their session: %r" % b.get_children(path))
 
 
