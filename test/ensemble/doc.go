@@ -1,5 +1,5 @@
 // Package ensemble runs replicated ensembles of `zkensemble server` processes (3 and 5
-// members on 127.0.0.1, built by test/harness.StartEnsemble) and checks what the issue asks of
+// members on their own loopback addresses 127.a.b.N, built by test/harness.StartEnsemble) and checks what the issue asks of
 // ensemble mode: one leader, writes through any member, sync+read linearizable, ephemerals
 // removed everywhere through the log, sessions resuming on another member, and leader
 // failover under load with no acknowledged write lost (the failover time is logged).

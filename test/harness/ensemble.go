@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -29,7 +30,7 @@ type EnsembleOptions struct {
 	Extra []string
 }
 
-// Ensemble is N `zkensemble server` processes forming one ensemble on 127.0.0.1, each with
+// Ensemble is N `zkensemble server` processes forming one ensemble on loopback, each with
 // its own client, quorum and election ports, dataDir and myid file.
 type Ensemble struct {
 	Members []*Member
@@ -43,6 +44,7 @@ type Member struct {
 	dir        string
 	cfgPath    string
 	outPath    string
+	ip         string // the member's own loopback address (127.a.b.id)
 	clientPort int
 
 	mu      sync.Mutex
@@ -92,20 +94,21 @@ func LaunchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 		return nil, fmt.Errorf("harness: temp dir: %w", err)
 	}
 	e := &Ensemble{dir: dir}
+	subnet, err := freeLoopbackSubnet(n)
+	if err != nil {
+		e.Stop()
+		return nil, err
+	}
 	var lines []string
 	for i := 1; i <= n; i++ {
-		ports := make([]int, 3)
-		for j := range ports {
-			if ports[j], err = FreePort(); err != nil {
-				e.Stop()
-				return nil, err
-			}
-		}
-		m := &Member{ID: int64(i), dir: filepath.Join(dir, "m"+strconv.Itoa(i)), clientPort: ports[0]}
+		// Every member has its own loopback address in a subnet no other test uses, with
+		// ZooKeeper's default ports: no race with ports the kernel hands out elsewhere.
+		ip := fmt.Sprintf("%s.%d", subnet, i)
+		m := &Member{ID: int64(i), dir: filepath.Join(dir, "m"+strconv.Itoa(i)), ip: ip, clientPort: 2181}
 		m.cfgPath = filepath.Join(m.dir, "zoo.cfg")
 		m.outPath = filepath.Join(m.dir, "process.out")
 		e.Members = append(e.Members, m)
-		lines = append(lines, fmt.Sprintf("server.%d=127.0.0.1:%d:%d;127.0.0.1:%d", i, ports[1], ports[2], ports[0]))
+		lines = append(lines, fmt.Sprintf("server.%d=%s:2888:3888;%s:2181", i, ip, ip))
 	}
 	for _, m := range e.Members {
 		data := filepath.Join(m.dir, "data")
@@ -202,7 +205,32 @@ func (e *Ensemble) Stop() {
 }
 
 // Addr is the member's client address.
-func (m *Member) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(m.clientPort)) }
+func (m *Member) Addr() string { return net.JoinHostPort(m.ip, strconv.Itoa(m.clientPort)) }
+
+// freeLoopbackSubnet picks "127.a.b" at random such that ports 2181, 2888 and 3888 are free on
+// 127.a.b.1 … 127.a.b.n (Linux routes all of 127.0.0.0/8 to loopback).
+func freeLoopbackSubnet(n int) (string, error) {
+	for attempt := 0; attempt < 20; attempt++ {
+		subnet := fmt.Sprintf("127.%d.%d", 100+rand.IntN(100), 1+rand.IntN(250))
+		if loopbackFree(subnet, n) {
+			return subnet, nil
+		}
+	}
+	return "", fmt.Errorf("harness: no free loopback subnet for %d members after 20 tries", n)
+}
+
+func loopbackFree(subnet string, n int) bool {
+	for i := 1; i <= n; i++ {
+		for _, port := range []int{2181, 2888, 3888} {
+			l, err := net.Listen("tcp", fmt.Sprintf("%s.%d:%d", subnet, i, port))
+			if err != nil {
+				return false
+			}
+			l.Close()
+		}
+	}
+	return true
+}
 
 // DataDir is the member's dataDir.
 func (m *Member) DataDir() string { return filepath.Join(m.dir, "data") }

@@ -159,6 +159,7 @@ def recipe_barrier(path):
     a, b = client(), client()
     bar = Barrier(a, path)
     bar.create()
+    b.sync(path)  # b may read from another ensemble member: see recipe_party
     check(not Barrier(b, path).wait(timeout=0.3), "wait returned while the barrier stands")
     passed = []
     t = run_thread(lambda: passed.append(Barrier(b, path).wait(timeout=WAIT_S)))
@@ -236,10 +237,12 @@ def recipe_party(path):
         pa, pb = cls(a, path + sub, "a"), cls(b, path + sub, "b")
         pa.join()
         pb.join()
+        a.sync(path + sub)  # b joined through b's member: order a's reads after it
         members = sorted(cls(a, path + sub))
         check(members == ["a", "b"], "%s members %r" % (cls.__name__, members))
         check(len(pa) == 2, "%s len %d" % (cls.__name__, len(pa)))
         pb.leave()
+        a.sync(path + sub)
         check(sorted(cls(a, path + sub)) == ["a"], "%s after leave %r" % (cls.__name__, list(cls(a, path + sub))))
         close(a)
         # b may be connected to another member of an ensemble: sync makes its reads follow
@@ -270,6 +273,7 @@ def recipe_data_watch(path):
 def recipe_children_watch(path):
     a, b = client(), client()
     b.create(path)
+    a.sync(path)  # a may read from another ensemble member: see recipe_party
     seen = []
     ChildrenWatch(a, path, lambda children: seen.append(sorted(children)))
     wait_for(lambda: len(seen) == 1, "initial children")
@@ -288,6 +292,7 @@ def recipe_children_watch(path):
 def recipe_tree_cache(path):
     a, b = client(), client()
     b.create(path + "/a/b", b"1", makepath=True)
+    a.sync(path)  # a may read from another ensemble member: see recipe_party
     events = []
     cache = TreeCache(a, path)
     cache.listen(lambda ev: events.append((ev.event_type, ev.event_data.path if ev.event_data else None)))
