@@ -101,14 +101,15 @@ func LaunchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 	}
 	var lines []string
 	for i := 1; i <= n; i++ {
-		// Every member has its own loopback address in a subnet no other test uses, with
-		// ZooKeeper's default ports: no race with ports the kernel hands out elsewhere.
+		// Every member has its own loopback address in a subnet no other test uses, with fixed
+		// ports below the kernel's ephemeral range: no race with ports handed out elsewhere.
+		// (Not ZooKeeper's 2181: the quick-start test binds 0.0.0.0:2181.)
 		ip := fmt.Sprintf("%s.%d", subnet, i)
-		m := &Member{ID: int64(i), dir: filepath.Join(dir, "m"+strconv.Itoa(i)), ip: ip, clientPort: 2181}
+		m := &Member{ID: int64(i), dir: filepath.Join(dir, "m"+strconv.Itoa(i)), ip: ip, clientPort: memberClientPort}
 		m.cfgPath = filepath.Join(m.dir, "zoo.cfg")
 		m.outPath = filepath.Join(m.dir, "process.out")
 		e.Members = append(e.Members, m)
-		lines = append(lines, fmt.Sprintf("server.%d=%s:2888:3888;%s:2181", i, ip, ip))
+		lines = append(lines, fmt.Sprintf("server.%d=%s:%d:%d;%s:%d", i, ip, memberQuorumPort, memberElectionPort, ip, memberClientPort))
 	}
 	for _, m := range e.Members {
 		data := filepath.Join(m.dir, "data")
@@ -207,7 +208,14 @@ func (e *Ensemble) Stop() {
 // Addr is the member's client address.
 func (m *Member) Addr() string { return net.JoinHostPort(m.ip, strconv.Itoa(m.clientPort)) }
 
-// freeLoopbackSubnet picks "127.a.b" at random such that ports 2181, 2888 and 3888 are free on
+// Ports of every ensemble member, each on its own loopback address.
+const (
+	memberClientPort   = 12181
+	memberQuorumPort   = 12888
+	memberElectionPort = 13888
+)
+
+// freeLoopbackSubnet picks "127.a.b" at random such that the member ports are free on
 // 127.a.b.1 … 127.a.b.n (Linux routes all of 127.0.0.0/8 to loopback).
 func freeLoopbackSubnet(n int) (string, error) {
 	for attempt := 0; attempt < 20; attempt++ {
@@ -221,7 +229,7 @@ func freeLoopbackSubnet(n int) (string, error) {
 
 func loopbackFree(subnet string, n int) bool {
 	for i := 1; i <= n; i++ {
-		for _, port := range []int{2181, 2888, 3888} {
+		for _, port := range []int{memberClientPort, memberQuorumPort, memberElectionPort} {
 			l, err := net.Listen("tcp", fmt.Sprintf("%s.%d:%d", subnet, i, port))
 			if err != nil {
 				return false
