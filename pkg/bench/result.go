@@ -23,6 +23,8 @@ type Result struct {
 	LatencyMicros LatencyMicros `json:"latencyMicros"`
 	StartedAt     time.Time     `json:"startedAt"`
 	Host          Host          `json:"host"`
+	// Client is the bench client library ("gozk" or "raw"; empty in results older than the flag).
+	Client string `json:"client,omitempty"`
 }
 
 // LatencyMicros summarises the latency histogram, in microseconds.
@@ -50,8 +52,8 @@ func (r Result) Summary() string {
 	if label == "" {
 		label = strings.Join(r.Servers, ",")
 	}
-	return fmt.Sprintf("%s: mix=%s sessions=%d value=%dB %.1fs ops=%d (%.0f ops/s) errors=%d latency µs p50=%d p99=%d p99.9=%d max=%d",
-		label, r.Mix, r.Sessions, r.ValueSize, r.DurationSec, r.Ops, r.OpsPerSec, r.Errors,
+	return fmt.Sprintf("%s: mix=%s client=%s sessions=%d value=%dB %.1fs ops=%d (%.0f ops/s) errors=%d latency µs p50=%d p99=%d p99.9=%d max=%d",
+		label, r.Mix, r.Client, r.Sessions, r.ValueSize, r.DurationSec, r.Ops, r.OpsPerSec, r.Errors,
 		r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max)
 }
 
@@ -75,15 +77,15 @@ func LoadResults(paths []string) ([]Result, error) {
 // MarkdownTable renders results side by side, one row per run, in the given order.
 func MarkdownTable(results []Result) string {
 	var b strings.Builder
-	b.WriteString("| label | mix | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n")
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	b.WriteString("| label | mix | client | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n")
+	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, r := range results {
 		label := r.Label
 		if label == "" {
 			label = strings.Join(r.Servers, ",")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.1f | %.0f | %d | %d | %d | %d | %d | %d× %s |\n",
-			mdEscape(label), r.Mix, r.Sessions, r.ValueSize, r.DurationSec, r.OpsPerSec, r.Errors,
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %.1f | %.0f | %d | %d | %d | %d | %d | %d× %s |\n",
+			mdEscape(label), r.Mix, mdEscape(r.Client), r.Sessions, r.ValueSize, r.DurationSec, r.OpsPerSec, r.Errors,
 			r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max,
 			r.Host.CPUs, mdEscape(r.Host.Model))
 	}

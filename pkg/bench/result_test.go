@@ -11,7 +11,7 @@ import (
 func TestMarkdownTableFromFiles(t *testing.T) {
 	dir := t.TempDir()
 	rs := []Result{
-		{Label: "apache-3.8", Mix: "get", Sessions: 32, ValueSize: 128, DurationSec: 10, OpsPerSec: 41234.4,
+		{Label: "apache-3.8", Mix: "get", Client: "raw", Sessions: 32, ValueSize: 128, DurationSec: 10, OpsPerSec: 41234.4,
 			LatencyMicros: LatencyMicros{P50: 500, P99: 2000, P999: 5000, Max: 9000}, Host: Host{CPUs: 2, Model: "x|y"}},
 		{Servers: []string{"a:1", "b:2"}, Mix: "set", Sessions: 1, Errors: 3},
 	}
@@ -29,10 +29,10 @@ func TestMarkdownTableFromFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := MarkdownTable(loaded)
-	want := "| label | mix | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n" +
-		"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n" +
-		"| apache-3.8 | get | 32 | 128 | 10.0 | 41234 | 0 | 500 | 2000 | 5000 | 9000 | 2× x\\|y |\n" +
-		"| a:1,b:2 | set | 1 | 0 | 0.0 | 0 | 3 | 0 | 0 | 0 | 0 | 0×  |\n"
+	want := "| label | mix | client | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n" +
+		"|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n" +
+		"| apache-3.8 | get | raw | 32 | 128 | 10.0 | 41234 | 0 | 500 | 2000 | 5000 | 9000 | 2× x\\|y |\n" +
+		"| a:1,b:2 | set |  | 1 | 0 | 0.0 | 0 | 3 | 0 | 0 | 0 | 0 | 0×  |\n"
 	if got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
 	}
@@ -42,7 +42,7 @@ func TestMarkdownTableFromFiles(t *testing.T) {
 	// JSON field names are part of the contract with `make bench-compare`.
 	b, _ := json.Marshal(rs[0])
 	for _, k := range []string{`"label"`, `"servers"`, `"mix"`, `"sessions"`, `"valueSize"`, `"durationSec"`, `"ops"`,
-		`"opsPerSec"`, `"errors"`, `"latencyMicros"`, `"p50"`, `"p99"`, `"p999"`, `"max"`, `"startedAt"`, `"host"`, `"cpus"`, `"model"`} {
+		`"opsPerSec"`, `"errors"`, `"latencyMicros"`, `"p50"`, `"p99"`, `"p999"`, `"max"`, `"startedAt"`, `"host"`, `"cpus"`, `"model"`, `"client"`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("JSON lacks %s: %s", k, b)
 		}

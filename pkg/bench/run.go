@@ -8,11 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/go-zookeeper/zk"
 )
 
 // Config is one benchmark run.
@@ -30,6 +30,8 @@ type Config struct {
 	Seed uint64
 	// ConnectTimeout bounds establishing each session (default 10 s).
 	ConnectTimeout time.Duration
+	// Client is the client library the sessions use (default ClientGoZK).
+	Client Client
 }
 
 // Errors of Run.
@@ -37,6 +39,9 @@ var (
 	ErrConfig  = errors.New("bench: invalid config")
 	ErrConnect = errors.New("bench: cannot establish session")
 )
+
+// stopGrace is how long requests in flight at the end of the run may still take.
+const stopGrace = 10 * time.Second
 
 // Limits that keep a mistyped flag from exhausting the machine.
 const (
@@ -57,6 +62,11 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: duration %v / warmup %v", ErrConfig, c.Duration, c.Warmup)
 	case c.Mix < MixCreate || c.Mix > MixMixed:
 		return fmt.Errorf("%w: %v", ErrBadMix, c.Mix)
+	case c.Client < 0 || c.Client > ClientRaw:
+		return fmt.Errorf("%w: %v", ErrBadClient, c.Client)
+	}
+	if c.Client == 0 {
+		c.Client = ClientGoZK
 	}
 	if c.KeysPerSession <= 0 {
 		c.KeysPerSession = 16
@@ -67,14 +77,11 @@ func (c *Config) check() error {
 	return nil
 }
 
-type quietLogger struct{}
-
-func (quietLogger) Printf(string, ...any) {}
-
 // session is one closed-loop client.
 type session struct {
-	conn *zk.Conn
-	dir  string // this session's znode directory
+	conn client
+	dir  string   // this session's znode directory
+	keys []string // paths of its keys, built once so the loop does not format them per op
 	hist Histogram
 	ops  uint64
 	errs uint64
@@ -95,6 +102,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res := Result{Label: cfg.Label, Servers: cfg.Servers, Mix: cfg.Mix.String(), Sessions: cfg.Sessions,
 		ValueSize: cfg.ValueSize, Host: hostInfo()}
 
+	res.Client = cfg.Client.String()
 	sessions := make([]*session, cfg.Sessions)
 	defer func() {
 		for _, s := range sessions {
@@ -104,14 +112,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}()
 	for i := range sessions {
-		c, err := connect(ctx, cfg)
+		c, err := dial(ctx, cfg)
 		if err != nil {
 			return res, err
 		}
-		sessions[i] = &session{conn: c, dir: fmt.Sprintf("%s/s%d", root, i)}
+		s := &session{conn: c, dir: fmt.Sprintf("%s/s%d", root, i), keys: make([]string, cfg.KeysPerSession)}
+		for k := range s.keys {
+			s.keys[k] = fmt.Sprintf("%s/k%d", s.dir, k)
+		}
+		sessions[i] = s
 	}
 	admin := sessions[0].conn
-	if _, err := admin.Create(root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+	if err := admin.Create(root, nil); err != nil {
 		return res, fmt.Errorf("bench: create %s: %w", root, err)
 	}
 	defer cleanup(admin, root)
@@ -121,12 +133,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		value[i] = byte('a' + i%26)
 	}
 	for _, s := range sessions {
-		if _, err := admin.Create(s.dir, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		if err := admin.Create(s.dir, nil); err != nil {
 			return res, fmt.Errorf("bench: create %s: %w", s.dir, err)
 		}
 		if cfg.Mix.NeedsKeys() {
-			for k := 0; k < cfg.KeysPerSession; k++ {
-				if _, err := admin.Create(fmt.Sprintf("%s/k%d", s.dir, k), value, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			for _, key := range s.keys {
+				if err := admin.Create(key, value); err != nil {
 					return res, fmt.Errorf("bench: create key: %w", err)
 				}
 			}
@@ -137,16 +149,32 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer cancel()
 	res.StartedAt = time.Now().UTC()
 	measureFrom := time.Now().Add(cfg.Warmup)
+	// The sessions poll an atomic flag rather than runCtx.Err(), which takes the context's
+	// mutex: 32 sessions doing that per request would contend on it.
+	var stopped atomic.Bool
+	bounded := make(chan struct{})
+	go func() {
+		defer close(bounded)
+		<-runCtx.Done()
+		stopped.Store(true)
+		for _, s := range sessions {
+			s.conn.Bound(time.Now().Add(stopGrace))
+		}
+	}()
 	var wg sync.WaitGroup
 	for i, s := range sessions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.loop(runCtx, cfg, rand.New(rand.NewPCG(seed, uint64(i)+1)), value, measureFrom)
+			s.loop(&stopped, cfg, rand.New(rand.NewPCG(seed, uint64(i)+1)), value, measureFrom)
 		}()
 	}
 	wg.Wait()
 	end := time.Now()
+	<-bounded
+	for _, s := range sessions {
+		s.conn.Bound(time.Time{}) // cleanup has its own deadline
+	}
 
 	var all Histogram
 	for _, s := range sessions {
@@ -166,24 +194,32 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// loop issues one request at a time until ctx ends; only requests that start after
-// measureFrom are counted.
-func (s *session) loop(ctx context.Context, cfg Config, r *rand.Rand, value []byte, measureFrom time.Time) {
+// loop issues one request at a time until stopped is set; only requests that start after
+// measureFrom and end before the stop are counted.
+func (s *session) loop(stopped *atomic.Bool, cfg Config, r *rand.Rand, value []byte, measureFrom time.Time) {
 	created := 0
-	for ctx.Err() == nil {
+	prefix := s.dir + "/c"
+	for !stopped.Load() {
 		op := cfg.Mix.Next(r)
+		var path string
+		switch op {
+		case OpCreate:
+			path = prefix + strconv.Itoa(created)
+			created++
+		default:
+			path = s.keys[r.IntN(len(s.keys))]
+		}
 		start := time.Now()
 		var err error
 		switch op {
 		case OpCreate:
-			_, err = s.conn.Create(fmt.Sprintf("%s/c%d", s.dir, created), value, 0, zk.WorldACL(zk.PermAll))
-			created++
+			err = s.conn.Create(path, value)
 		case OpSet:
-			_, err = s.conn.Set(fmt.Sprintf("%s/k%d", s.dir, r.IntN(cfg.KeysPerSession)), value, -1)
+			err = s.conn.Set(path, value)
 		case OpGet:
-			_, _, err = s.conn.Get(fmt.Sprintf("%s/k%d", s.dir, r.IntN(cfg.KeysPerSession)))
+			err = s.conn.Get(path)
 		}
-		if start.Before(measureFrom) || ctx.Err() != nil {
+		if start.Before(measureFrom) || stopped.Load() {
 			continue
 		}
 		if err != nil {
@@ -195,43 +231,12 @@ func (s *session) loop(ctx context.Context, cfg Config, r *rand.Rand, value []by
 	}
 }
 
-func connect(ctx context.Context, cfg Config) (*zk.Conn, error) {
-	c, events, err := zk.Connect(cfg.Servers, 30*time.Second, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConnect, err)
-	}
-	timer := time.NewTimer(cfg.ConnectTimeout)
-	defer timer.Stop()
-	for {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				return nil, fmt.Errorf("%w: connection closed", ErrConnect)
-			}
-			if ev.State == zk.StateHasSession {
-				// The library drops events when nobody reads; keep draining so it never blocks.
-				go func() {
-					for range events {
-					}
-				}()
-				return c, nil
-			}
-		case <-timer.C:
-			c.Close()
-			return nil, fmt.Errorf("%w with %v within %v", ErrConnect, cfg.Servers, cfg.ConnectTimeout)
-		case <-ctx.Done():
-			c.Close()
-			return nil, ctx.Err()
-		}
-	}
-}
-
-// cleanup deletes the working tree leaves first, in multi batches, bounded in time.
-func cleanup(c *zk.Conn, root string) {
+// cleanup deletes the working tree leaves first, bounded in time.
+func cleanup(c client, root string) {
 	deadline := time.Now().Add(30 * time.Second)
 	tree := []string{root}
 	for i := 0; i < len(tree) && time.Now().Before(deadline); i++ {
-		children, _, err := c.Children(tree[i])
+		children, err := c.Children(tree[i])
 		if err != nil {
 			continue
 		}
@@ -239,15 +244,11 @@ func cleanup(c *zk.Conn, root string) {
 			tree = append(tree, tree[i]+"/"+ch)
 		}
 	}
-	const batch = 500
-	var ops []any
-	for i := len(tree) - 1; i >= 0 && time.Now().Before(deadline); i-- {
-		ops = append(ops, &zk.DeleteRequest{Path: tree[i], Version: -1})
-		if len(ops) == batch || i == 0 {
-			_, _ = c.Multi(ops...)
-			ops = nil
-		}
+	// Reversed breadth-first order deletes every child before its parent.
+	for i, j := 0, len(tree)-1; i < j; i, j = i+1, j-1 {
+		tree[i], tree[j] = tree[j], tree[i]
 	}
+	_ = c.DeleteAll(tree, deadline)
 }
 
 // hostInfo describes the client machine: CPU count and the model line of /proc/cpuinfo.

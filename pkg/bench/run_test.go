@@ -19,9 +19,10 @@ func TestConfigChecks(t *testing.T) {
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: 0, Mix: MixGet},
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: 0},
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, ValueSize: 2 << 20},
+		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, Client: 7},
 	}
 	for i, c := range bad {
-		if _, err := Run(context.Background(), c); !errors.Is(err, ErrConfig) && !errors.Is(err, ErrBadMix) {
+		if _, err := Run(context.Background(), c); !errors.Is(err, ErrConfig) && !errors.Is(err, ErrBadMix) && !errors.Is(err, ErrBadClient) {
 			t.Errorf("case %d: err = %v", i, err)
 		}
 	}
@@ -36,11 +37,18 @@ func TestRunAgainstServer(t *testing.T) {
 	srv := zktest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for _, mix := range []Mix{MixMixed, MixCreate} {
+	for _, run := range []struct {
+		mix    Mix
+		client Client
+	}{{MixMixed, ClientGoZK}, {MixCreate, ClientGoZK}, {MixMixed, ClientRaw}, {MixCreate, ClientRaw}} {
+		mix := run.mix
 		res, err := Run(ctx, Config{Servers: []string{srv.Addr}, Sessions: 4, ValueSize: 64, Mix: mix,
-			Duration: time.Second, Warmup: 200 * time.Millisecond, Label: "t", Seed: 42})
+			Duration: time.Second, Warmup: 200 * time.Millisecond, Label: "t", Seed: 42, Client: run.client})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.Client != run.client.String() {
+			t.Errorf("result client %q, want %v", res.Client, run.client)
 		}
 		t.Log(res.Summary())
 		l := res.LatencyMicros

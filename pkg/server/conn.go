@@ -37,16 +37,23 @@ type conn struct {
 	mu      sync.Mutex
 	waiting []*request
 
-	// Outgoing queue, drained by the writer goroutine.
-	outMu      sync.Mutex
-	out        [][]byte
-	outBytes   int
-	closing    bool // close once the queue is flushed (closeSession, auth failure, ...)
-	closed     bool
-	wake       chan struct{}
-	done       chan struct{} // closed when the connection is closed
-	closeOnce  sync.Once
-	closeCause string
+	// Outgoing queue. Whoever holds the socket (writing) drains it until it is empty: the
+	// writer goroutine, or the reader goroutine right after it handled a request (flushOwn),
+	// which saves a hand-off to the writer goroutine per request (one write syscall, no wake).
+	outMu    sync.Mutex
+	out      [][]byte
+	outBytes int
+	closing  bool // close once the queue is flushed (closeSession, auth failure, ...)
+	closed   bool
+	// writing: the socket is held by the writer or the reader; the other leaves frames queued.
+	writing bool
+	// readerFlushes: the reader goroutine is handling a request and will flush the queue
+	// itself when done, so send need not wake the writer goroutine.
+	readerFlushes bool
+	wake          chan struct{}
+	done          chan struct{} // closed when the connection is closed
+	closeOnce     sync.Once
+	closeCause    string
 
 	stats connStats
 }
@@ -95,6 +102,10 @@ func (c *conn) addAuthID(id jute.Id) {
 
 // send queues one frame. It never blocks: a connection whose backlog exceeds MaxOutgoingBytes
 // is closed instead (its client stopped reading).
+//
+// Writing from the apply goroutine instead (a non-blocking write when the socket is free) was
+// measured and made the set benchmark slower: it serialises every reply's syscall on that one
+// goroutine, while writer goroutines spread them over the cores.
 func (c *conn) send(frame []byte) {
 	c.outMu.Lock()
 	if c.closed || c.closing {
@@ -104,11 +115,15 @@ func (c *conn) send(frame []byte) {
 	c.out = append(c.out, frame)
 	c.outBytes += len(frame)
 	over := c.outBytes > c.srv.cfg.MaxOutgoingBytes
+	readerFlushes := c.readerFlushes
 	c.outMu.Unlock()
 	c.stats.sent.Add(1)
 	c.srv.stats.packetsSent.Add(1)
 	if over {
 		c.close("outgoing queue over maxOutgoingBytes: client is not reading")
+		return
+	}
+	if readerFlushes {
 		return
 	}
 	select {
@@ -138,7 +153,8 @@ func (c *conn) closeAfterFlush(cause string) {
 	}
 }
 
-// take returns the queued frames and whether the connection should close after them.
+// take returns the queued frames and whether the connection should close after them. Only
+// for connections without a socket (NewCore), whose caller collects the frames.
 func (c *conn) take() ([][]byte, bool) {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
@@ -146,6 +162,100 @@ func (c *conn) take() ([][]byte, bool) {
 	c.out = nil
 	c.outBytes = 0
 	return frames, c.closing
+}
+
+// acquire takes the socket and the queued frames if there are any and nobody else holds the
+// socket. closing reports a requested close with nothing left to write.
+func (c *conn) acquire() (frames [][]byte, closing bool) {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if c.writing {
+		return nil, false
+	}
+	if len(c.out) == 0 {
+		return nil, c.closing
+	}
+	frames = c.out
+	c.out = nil
+	c.outBytes = 0
+	c.writing = true
+	return frames, false
+}
+
+// more returns frames queued since acquire; while the socket is held. When there are none the
+// socket stays held: the holder must flush and then release.
+func (c *conn) more() [][]byte {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	frames := c.out
+	c.out = nil
+	c.outBytes = 0
+	return frames
+}
+
+// release gives the socket back and reports whether frames (or a close) arrived meanwhile,
+// which the writer goroutine must then handle.
+func (c *conn) release() (pending bool) {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	c.writing = false
+	return len(c.out) > 0 || c.closing
+}
+
+// beginRequest is called by the reader goroutine before it handles a request: replies queued
+// until endRequest are left for it to write.
+func (c *conn) beginRequest() {
+	c.outMu.Lock()
+	c.readerFlushes = true
+	c.outMu.Unlock()
+}
+
+// endRequest writes what the request queued (its reply, usually) from the reader goroutine,
+// unless the writer goroutine holds the socket (then it writes them). Writing here blocks
+// only this connection's reader: a client that does not read its replies stops being read,
+// while frames queued by others (watch events, write replies) still go through the writer
+// goroutine's bounded queue.
+func (c *conn) endRequest() {
+	c.outMu.Lock()
+	c.readerFlushes = false
+	if c.writing || len(c.out) == 0 || c.closed {
+		wake := c.closing && !c.writing
+		c.outMu.Unlock()
+		if wake {
+			c.wakeWriter()
+		}
+		return
+	}
+	frames := c.out
+	c.out = nil
+	c.outBytes = 0
+	c.writing = true
+	c.outMu.Unlock()
+	for len(frames) > 0 {
+		var err error
+		if len(frames) == 1 {
+			_, err = c.nc.Write(frames[0])
+		} else {
+			bufs := net.Buffers(frames) // one writev
+			_, err = bufs.WriteTo(c.nc)
+		}
+		if err != nil {
+			c.release()
+			c.close("write failed: " + err.Error())
+			return
+		}
+		frames = c.more()
+	}
+	if c.release() {
+		c.wakeWriter()
+	}
+}
+
+func (c *conn) wakeWriter() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // close closes the connection now; queued frames are dropped. Safe to call more than once.
@@ -179,19 +289,14 @@ func (c *conn) isClosed() bool {
 	}
 }
 
-// writeLoop drains the outgoing queue. It flushes only when the queue is empty, so replies
-// produced together leave in one write.
+// writeLoop drains the outgoing queue when the reader goroutine does not (frames queued by
+// other goroutines, or while the reader is busy). It flushes only when the queue is empty, so
+// replies produced together leave in one write.
 func (c *conn) writeLoop() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	for {
-		frames, closing := c.take()
+		frames, closing := c.acquire()
 		if len(frames) == 0 {
-			if bw.Buffered() > 0 {
-				if err := bw.Flush(); err != nil {
-					c.close("write failed: " + err.Error())
-					return
-				}
-			}
 			if closing {
 				c.close(c.closeCause)
 				return
@@ -203,11 +308,21 @@ func (c *conn) writeLoop() {
 				return
 			}
 		}
-		for _, f := range frames {
-			if _, err := bw.Write(f); err != nil {
-				c.close("write failed: " + err.Error())
-				return
+		for len(frames) > 0 {
+			for _, f := range frames {
+				if _, err := bw.Write(f); err != nil {
+					c.release()
+					c.close("write failed: " + err.Error())
+					return
+				}
 			}
+			frames = c.more()
 		}
+		if err := bw.Flush(); err != nil {
+			c.release()
+			c.close("write failed: " + err.Error())
+			return
+		}
+		c.release() // the loop looks at the queue again before waiting
 	}
 }

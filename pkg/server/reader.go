@@ -59,13 +59,17 @@ func (s *Server) readLoop(c *conn) {
 		return
 	}
 	_ = c.nc.SetReadDeadline(time.Time{})
+	fr := frameReader{br: br, maxBytes: s.cfg.MaxBufferBytes}
 	for {
-		frame, err := jute.ReadFrame(br, s.cfg.MaxBufferBytes)
+		frame, err := fr.next()
 		if err != nil {
 			s.readFailed(c, err)
 			return
 		}
-		if err := s.handleFrame(c, frame); err != nil {
+		c.beginRequest()
+		err = s.handleFrame(c, frame)
+		c.endRequest()
+		if err != nil {
 			if !errors.Is(err, errStopReading) {
 				s.logger.Warn("closing connection", "client", c.remote, "session", hexID(c.sessionID.Load()), "reason", err)
 				c.close(err.Error())
@@ -194,9 +198,71 @@ func (s *Server) handleSASL(c *conn, xid int32, body []byte) error {
 
 // replyFrame encodes a reply header and an optional body as one frame.
 func replyFrame(xid int32, zxid int64, err protocol.ErrCode, body jute.Record) []byte {
+	return replyFrameSized(xid, zxid, err, body, 0)
+}
+
+// replyHeaderFrameBytes is a frame's length prefix plus a ReplyHeader (xid, zxid, err).
+const replyHeaderFrameBytes = jute.FrameHeaderBytes + 4 + 8 + 4
+
+// replyFrameSized is replyFrame with the body's encoded size when the caller knows it
+// (0: unknown), so that the frame is allocated once.
+func replyFrameSized(xid int32, zxid int64, err protocol.ErrCode, body jute.Record, bodyBytes int) []byte {
 	h := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(err)}
 	if body == nil {
-		return jute.AppendFrameRecords(make([]byte, 0, 20), &h)
+		return jute.AppendFrameRecords(make([]byte, 0, replyHeaderFrameBytes), &h)
 	}
-	return jute.AppendFrameRecords(make([]byte, 0, 64), &h, body)
+	if bodyBytes <= 0 {
+		bodyBytes = 64
+	}
+	return jute.AppendFrameRecords(make([]byte, 0, replyHeaderFrameBytes+bodyBytes), &h, body)
+}
+
+// frameReader reads request frames after the handshake. A frame that fits in the buffered
+// reader is returned as a view of its buffer (no copy, no allocation), valid until the next
+// call: handleFrame decodes everything it keeps (strings and buffers are copied by the jute
+// decoder) before it returns. Larger frames are read into a fresh slice. Errors are those of
+// jute.ReadFrame: io.EOF only before the first byte of a frame, io.ErrUnexpectedEOF inside one.
+type frameReader struct {
+	br       *bufio.Reader
+	maxBytes int
+	consumed int // bytes of the previous view still to discard
+}
+
+func (f *frameReader) next() ([]byte, error) {
+	if f.consumed > 0 {
+		_, _ = f.br.Discard(f.consumed) // buffered already: cannot fail
+		f.consumed = 0
+	}
+	head, err := f.br.Peek(jute.FrameHeaderBytes)
+	if err != nil {
+		if errors.Is(err, io.EOF) && len(head) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	n, err := jute.FrameLength([jute.FrameHeaderBytes]byte(head), f.maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	total := jute.FrameHeaderBytes + n
+	if total > f.br.Size() {
+		_, _ = f.br.Discard(jute.FrameHeaderBytes)
+		body := make([]byte, n)
+		if _, err := io.ReadFull(f.br, body); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return body, nil
+	}
+	whole, err := f.br.Peek(total)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	f.consumed = total
+	return whole[jute.FrameHeaderBytes:], nil
 }

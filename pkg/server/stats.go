@@ -7,42 +7,51 @@ import (
 )
 
 // latency accumulates request latencies in milliseconds as ZooKeeper's ServerStats does
-// (min/avg/max since the last reset; srvr prints them, srst resets them).
+// (min/avg/max since the last reset; srvr prints them, srst resets them). It is lock-free:
+// every request of every connection adds to the server-wide one, and a mutex there made all
+// reader goroutines queue on each other. A reader may see a sample counted in total but not
+// yet in min or max; srvr's figures are a snapshot of moving counters anyway, as in ZooKeeper.
+// The zero value is ready to use.
 type latency struct {
-	mu    sync.Mutex
-	min   int64
-	max   int64
-	total int64
-	count int64
+	count    atomic.Int64
+	total    atomic.Int64
+	minPlus1 atomic.Int64 // smallest sample + 1; 0: none yet
+	max      atomic.Int64
 }
 
 func (l *latency) add(ms int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.count == 0 || ms < l.min {
-		l.min = ms
+	ms = max(ms, 0) // monotonic clock: cannot be negative, but the encoding of min needs it
+	l.total.Add(ms)
+	l.count.Add(1)
+	for {
+		cur := l.minPlus1.Load()
+		if (cur != 0 && cur <= ms+1) || l.minPlus1.CompareAndSwap(cur, ms+1) {
+			break
+		}
 	}
-	if ms > l.max {
-		l.max = ms
+	for {
+		cur := l.max.Load()
+		if ms <= cur || l.max.CompareAndSwap(cur, ms) {
+			break
+		}
 	}
-	l.total += ms
-	l.count++
 }
 
 // get returns min, avg and max; all zero before the first request, as ZooKeeper reports.
 func (l *latency) get() (minMs int64, avgMs float64, maxMs int64, count int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.count == 0 {
+	count = l.count.Load()
+	if count == 0 {
 		return 0, 0, 0, 0
 	}
-	return l.min, float64(l.total) / float64(l.count), l.max, l.count
+	minMs = max(l.minPlus1.Load()-1, 0)
+	return minMs, float64(l.total.Load()) / float64(count), l.max.Load(), count
 }
 
 func (l *latency) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.min, l.max, l.total, l.count = 0, 0, 0, 0
+	l.count.Store(0)
+	l.total.Store(0)
+	l.minPlus1.Store(0)
+	l.max.Store(0)
 }
 
 // serverStats are the server-wide counters of the four-letter words.
