@@ -7,7 +7,7 @@ PKGS := ./...
 FUZZTIME ?= 10m
 LDFLAGS := -X 'github.com/zkensemble/zkensemble/pkg/version.BuildDate=$(shell date -u '+%m/%d/%Y %H:%M GMT')'
 
-.PHONY: all build test unit run bench bench-compare fuzz sim lint deps tools clean
+.PHONY: all build test unit run bench bench-compare bench-storage bench-restart bench-snapshot-p99 fuzz sim lint deps tools clean
 
 all: build
 
@@ -33,6 +33,14 @@ fuzz:
 
 bench-compare:
 	hack/bench-compare.sh
+
+# Storage benchmarks (issue #3): restart time and RSS with 1M znodes, p99 during snapshots.
+bench-storage:
+	hack/bench-storage.sh
+bench-restart:
+	PHASES=restart hack/bench-storage.sh
+bench-snapshot-p99:
+	PHASES=p99 hack/bench-storage.sh
 
 # Long runs of the ZAB simulator: `make sim SEEDS=20000`; a failure prints the seed to replay.
 SEEDS ?= 2000
