@@ -23,7 +23,7 @@ deps:
 tools:
 	hack/kube-tools.sh install
 
-test: deps tools build
+test: deps tools build verify-manifests
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	FUZZTIME=3000x hack/fuzz.sh
