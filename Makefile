@@ -7,7 +7,7 @@ PKGS := ./...
 FUZZTIME ?= 10m
 LDFLAGS := -X 'github.com/zkensemble/zkensemble/pkg/version.BuildDate=$(shell date -u '+%m/%d/%Y %H:%M GMT')'
 
-.PHONY: all build test unit run bench bench-compare bench-storage bench-restart bench-snapshot-p99 fuzz sim lint deps tools clean
+.PHONY: all build test unit run run-standalone bench bench-compare bench-storage bench-restart bench-snapshot-p99 fuzz sim lint deps tools clean
 
 all: build
 
@@ -50,7 +50,13 @@ sim:
 unit:
 	$(GO) test -count=1 -short $(PKGS)
 
+# The whole local loop: local Kubernetes cluster + operator + a 3-member ZKEnsemble, until Ctrl-C
+# (hack/run-local.sh; needs root and `make tools`; docs/local-cluster.md).
 run: build
+	ZKE_BINARY=$(CURDIR)/$(BIN) hack/run-local.sh
+
+# One standalone server on :2181 with its data in ./zkdata.
+run-standalone: build
 	mkdir -p zkdata
 	$(BIN) server
 

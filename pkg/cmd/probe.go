@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -20,7 +21,7 @@ func init() {
 
 func runProbe(args []string) int {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:2181", "client address of the server to probe")
+	addr := fs.String("addr", "127.0.0.1:2181", "client address of the server to probe; an empty host (\":2181\") means $POD_IP, else 127.0.0.1")
 	timeout := fs.Duration("timeout", 2*time.Second, "bound on the whole check")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: zkensemble probe [-addr host:port] [-timeout 2s] live|ready")
@@ -33,6 +34,7 @@ func runProbe(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	*addr = probeAddr(*addr, os.Getenv)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	switch fs.Arg(0) {
@@ -51,4 +53,20 @@ func runProbe(args []string) int {
 		fmt.Fprintf(os.Stderr, "ready: %s is %s at zxid 0x%x\n", *addr, s.Mode, uint64(s.Zxid))
 	}
 	return 0
+}
+
+// probeAddr fills an empty host in addr: members bind their client port to their own pod IP
+// (pkg/specs), and a kubelet does not expand downward-API variables such as $(POD_IP) in an exec
+// probe's command (it expands only env entries with literal values), so the StatefulSet's probes
+// pass ":port" and the probe takes the pod IP from its own environment, which the exec'd process
+// inherits from the container. Without POD_IP (a host, a test) it is loopback.
+func probeAddr(addr string, getenv func(string) string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	if ip := getenv("POD_IP"); ip != "" {
+		return net.JoinHostPort(ip, port)
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

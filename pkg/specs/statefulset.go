@@ -21,6 +21,8 @@ const (
 	// topology.MyIDFromPodName.
 	EnvPodName      = "POD_NAME"
 	EnvPodNamespace = "POD_NAMESPACE"
+	// EnvPodIP carries the pod's IP (downward API status.podIP); the probes dial it.
+	EnvPodIP = "POD_IP"
 
 	volumeData   = "data"
 	volumeConfig = "config"
@@ -150,6 +152,7 @@ func memberContainer(spec v1alpha1.ZKEnsembleSpec) corev1.Container {
 		Env: []corev1.EnvVar{
 			{Name: EnvPodName, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
 			{Name: EnvPodNamespace, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+			{Name: EnvPodIP, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
 		},
 		Ports:     ports,
 		Resources: spec.Resources,
@@ -171,13 +174,17 @@ func memberContainer(spec v1alpha1.ZKEnsembleSpec) corev1.Container {
 	}
 }
 
-// probe runs `zkensemble probe` against the member's own client port over loopback (the server
-// listens on all addresses; loopback keeps the probe off the network).
+// probe runs `zkensemble probe` against the member's own client port at its pod IP: the member
+// binds its client port to its own DNS name (ZooCfg), which resolves to that IP, not to all
+// addresses, so loopback would find nothing, or another member where pods share the host network.
+// The address is ":port": a kubelet expands $(VAR) in an exec probe's command only from env
+// entries with a literal value (ExpandContainerCommandOnlyStatic), never the downward-API POD_IP,
+// so `zkensemble probe` itself fills an empty host from $POD_IP, which it inherits.
 func probe(clientPort int32, check string, periodSeconds, failures int32) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
 			Binary, "probe",
-			"-addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(clientPort))),
+			"-addr", net.JoinHostPort("", strconv.Itoa(int(clientPort))),
 			"-timeout", probeCheckTimeout,
 			check,
 		}}},

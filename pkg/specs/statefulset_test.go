@@ -62,10 +62,10 @@ func TestStatefulSetDefaults(t *testing.T) {
 	if got := strings.Join(append(c.Command, c.Args...), " "); got != "zkensemble server --config /etc/zkensemble/zoo.cfg" {
 		t.Errorf("command = %q", got)
 	}
-	if got := strings.Join(c.ReadinessProbe.Exec.Command, " "); got != "zkensemble probe -addr 127.0.0.1:2181 -timeout 3s ready" {
+	if got := strings.Join(c.ReadinessProbe.Exec.Command, " "); got != "zkensemble probe -addr :2181 -timeout 3s ready" {
 		t.Errorf("readiness = %q", got)
 	}
-	if got := strings.Join(c.LivenessProbe.Exec.Command, " "); got != "zkensemble probe -addr 127.0.0.1:2181 -timeout 3s live" {
+	if got := strings.Join(c.LivenessProbe.Exec.Command, " "); got != "zkensemble probe -addr :2181 -timeout 3s live" {
 		t.Errorf("liveness = %q", got)
 	}
 	if c.StartupProbe == nil || c.StartupProbe.PeriodSeconds*c.StartupProbe.FailureThreshold < 60 {
@@ -82,6 +82,9 @@ func TestStatefulSetDefaults(t *testing.T) {
 	}
 	if !slices.Contains(env, "POD_NAME=metadata.name") {
 		t.Errorf("env %v lacks POD_NAME from the downward API (the server derives myid from it)", env)
+	}
+	if !slices.Contains(env, "POD_IP=status.podIP") {
+		t.Errorf("env %v lacks POD_IP from the downward API (the probes dial it)", env)
 	}
 	var ports []string
 	for _, p := range c.Ports {
@@ -259,7 +262,7 @@ func TestStatefulSetOverrides(t *testing.T) {
 				if last := c.Ports[len(c.Ports)-1]; last.Name != "metrics" || last.ContainerPort != 7000 {
 					t.Errorf("ports = %+v", c.Ports)
 				}
-				if !slices.Contains(c.ReadinessProbe.Exec.Command, "127.0.0.1:12181") {
+				if !slices.Contains(c.ReadinessProbe.Exec.Command, ":12181") {
 					t.Errorf("readiness probe %v does not use the client port", c.ReadinessProbe.Exec.Command)
 				}
 			},

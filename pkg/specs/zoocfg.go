@@ -53,7 +53,8 @@ var configKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // ZooCfg is the zoo.cfg of every member of zke: the operator's keys, the user's
 // spec.serverConfig, and one server.N line per ordinal,
 //
-//	server.{ord+1}=<name>-{ord}.<name>-headless.<ns>.svc.<clusterDomain>:<quorum>:<election>:participant;<client>
+//	server.{ord+1}=<host>:<quorum>:<election>:participant;<host>:<client>
+//	(host = <name>-{ord}.<name>-headless.<ns>.svc.<clusterDomain>)
 //
 // written by pkg/zoocfg, so the server reads back exactly the Config built here. Members share
 // the file; each finds its own id from its pod name (pkg/topology).
@@ -122,9 +123,14 @@ func ZooCfgConfig(zke *v1alpha1.ZKEnsemble, opts Options) (*zoocfg.Config, []zoo
 	c.StandaloneEnabled = false
 	c.ReconfigEnabled = false
 	c.PeerType = zoocfg.Participant
-	// A member's own headless DNS name is published only once its pod has an IP; listening on
-	// all addresses avoids binding the quorum ports to a name that does not resolve yet.
-	c.QuorumListenOnAllIPs = true
+	// Each member binds its quorum, election and client ports to its own headless DNS name
+	// (which resolves to its pod IP), not to the wildcard address. On Kubernetes the two are
+	// the same thing, since a pod has its own network namespace; where pods share the host's
+	// network (hack/local-cluster.sh's node agent, hostNetwork pods) wildcard binds of three
+	// members on one port collide. The headless Service publishes not-ready addresses, so the
+	// name resolves as soon as the pod has an IP (QuorumPeer binds the server line's address
+	// unless quorumListenOnAllIPs is true).
+	c.QuorumListenOnAllIPs = false
 	c.FourLetterWordWhitelist = withRequiredWords(c.FourLetterWordWhitelist)
 	if spec.Metrics.Enabled {
 		if c.Other == nil {
@@ -146,7 +152,10 @@ func ZooCfgConfig(zke *v1alpha1.ZKEnsemble, opts Options) (*zoocfg.Config, []zoo
 			QuorumPort:   int(spec.Ports.Quorum),
 			ElectionPort: int(spec.Ports.Election),
 			Type:         zoocfg.Participant,
-			ClientPort:   int(spec.Ports.Client),
+			// The client part names the member's own host for the same reason: the
+			// member's client listener follows its server line (QuorumPeerConfig.setupClientPort).
+			ClientHost: MemberHost(zke, ord, opts.clusterDomain()),
+			ClientPort: int(spec.Ports.Client),
 		})
 	}
 	if err := c.Validate(); err != nil {

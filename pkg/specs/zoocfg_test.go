@@ -26,10 +26,9 @@ clientPort=2181
 autopurge.purgeInterval=1
 standaloneEnabled=false
 4lw.commands.whitelist=srvr,ruok,mntr
-quorumListenOnAllIPs=true
-server.1=zk-0.zk-headless.prod.svc.cluster.local:2888:3888:participant;2181
-server.2=zk-1.zk-headless.prod.svc.cluster.local:2888:3888:participant;2181
-server.3=zk-2.zk-headless.prod.svc.cluster.local:2888:3888:participant;2181
+server.1=zk-0.zk-headless.prod.svc.cluster.local:2888:3888:participant;zk-0.zk-headless.prod.svc.cluster.local:2181
+server.2=zk-1.zk-headless.prod.svc.cluster.local:2888:3888:participant;zk-1.zk-headless.prod.svc.cluster.local:2181
+server.3=zk-2.zk-headless.prod.svc.cluster.local:2888:3888:participant;zk-2.zk-headless.prod.svc.cluster.local:2181
 `
 	if got != want {
 		t.Errorf("ZooCfg =\n%s\nwant\n%s", got, want)
@@ -51,7 +50,7 @@ func TestZooCfgRoundTrip(t *testing.T) {
 			edit: func(z *v1alpha1.ZKEnsemble) { z.Spec.Replicas = 1 },
 			opts: Options{DefaultImage: "img", ClusterDomain: "corp.example"},
 			servers: []string{
-				"server.1=zk-0.zk-headless.prod.svc.corp.example:2888:3888:participant;2181",
+				"server.1=zk-0.zk-headless.prod.svc.corp.example:2888:3888:participant;zk-0.zk-headless.prod.svc.corp.example:2181",
 			},
 			check: func(t *testing.T, c *zoocfg.Config) {
 				// standaloneEnabled=false: an ensemble of one stays in quorum mode.
@@ -68,18 +67,18 @@ func TestZooCfgRoundTrip(t *testing.T) {
 			},
 			opts: testOpts,
 			servers: []string{
-				"server.1=zk-0.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.2=zk-1.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.3=zk-2.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.4=zk-3.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.5=zk-4.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.6=zk-5.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
-				"server.7=zk-6.zk-headless.prod.svc.cluster.local:12888:13888:participant;12181",
+				"server.1=zk-0.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-0.zk-headless.prod.svc.cluster.local:12181",
+				"server.2=zk-1.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-1.zk-headless.prod.svc.cluster.local:12181",
+				"server.3=zk-2.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-2.zk-headless.prod.svc.cluster.local:12181",
+				"server.4=zk-3.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-3.zk-headless.prod.svc.cluster.local:12181",
+				"server.5=zk-4.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-4.zk-headless.prod.svc.cluster.local:12181",
+				"server.6=zk-5.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-5.zk-headless.prod.svc.cluster.local:12181",
+				"server.7=zk-6.zk-headless.prod.svc.cluster.local:12888:13888:participant;zk-6.zk-headless.prod.svc.cluster.local:12181",
 			},
 			check: func(t *testing.T, c *zoocfg.Config) {
 				addr, err := c.ClientListenAddress(4)
-				if err != nil || addr != ":12181" {
-					t.Errorf("ClientListenAddress(4) = %q, %v; want :12181", addr, err)
+				if err != nil || addr != "zk-3.zk-headless.prod.svc.cluster.local:12181" {
+					t.Errorf("ClientListenAddress(4) = %q, %v; want the member's own host:12181", addr, err)
 				}
 			},
 		},
