@@ -7,7 +7,7 @@ PKGS := ./...
 FUZZTIME ?= 10m
 LDFLAGS := -X 'github.com/zkensemble/zkensemble/pkg/version.BuildDate=$(shell date -u '+%m/%d/%Y %H:%M GMT')'
 
-.PHONY: all build test unit run run-standalone bench bench-compare bench-storage bench-restart bench-snapshot-p99 fuzz sim lint deps tools clean
+.PHONY: all build test test-robustness unit run run-standalone bench bench-compare bench-failover bench-compare-ensemble bench-storage bench-restart bench-snapshot-p99 fuzz sim lint deps tools clean
 
 all: build
 
@@ -41,6 +41,16 @@ bench-restart:
 	PHASES=restart hack/bench-storage.sh
 bench-snapshot-p99:
 	PHASES=p99 hack/bench-storage.sh
+
+# Robustness with porcupine: all failures on 3 and 5 members (the short mode runs in make test).
+test-robustness: build
+	ZKE_BIN=$(CURDIR)/$(BIN) ZKE_ROBUSTNESS=long $(GO) test -count=1 -timeout 40m -v -run TestRobustness ./test/robustness/
+
+# Ensemble benchmarks (issue #4): failover time over trials, and bench-compare of 3-member ensembles.
+bench-failover:
+	hack/bench-failover.sh
+bench-compare-ensemble:
+	hack/bench-compare-ensemble.sh
 
 # Long runs of the ZAB simulator: `make sim SEEDS=20000`; a failure prints the seed to replay.
 SEEDS ?= 2000

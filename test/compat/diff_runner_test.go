@@ -88,6 +88,11 @@ type runner struct {
 	// cleanup so that a later run on the same server starts from the same tree.
 	outside []string
 	logf    func(format string, args ...any)
+	// spread, when set, are the client addresses of an ensemble's members: each session
+	// label connects to its own member, in order of first connect (label 1 → spread[0], ...),
+	// so that replies, events and session ids cross members. Empty: every session uses addr.
+	spread   []string
+	memberOf map[string]int
 }
 
 func newRunner(addr string, logf func(string, ...any)) *runner {
@@ -137,6 +142,9 @@ func sortedLabels(m map[string]*sessionState) []string {
 }
 
 func (r *runner) exec(st step) {
+	if len(r.spread) > 0 {
+		r.catchUp(st.sess)
+	}
 	s := r.session(st.sess)
 	switch st.kind {
 	case stepConnect:
@@ -246,7 +254,7 @@ func (r *runner) connect(label string, s *sessionState, spec connectSpec) {
 		// (ZooKeeperServer.processConnectRequest) so the client moves to a fresher server.
 		req.LastZxidSeen = r.baseZxid + 1<<40
 	}
-	c, err := dialRaw(r.addr)
+	c, err := dialRaw(r.addrOf(label))
 	if err != nil {
 		r.record(entry{sess: label, kind: entryNote, text: "dial failed: " + err.Error()})
 		return

@@ -8,6 +8,9 @@
 //   - cclient_test.go: the C client cli_mt driven on stdin.
 //   - diff_*.go: differential scenarios run with a raw jute client against two servers, the
 //     transcripts normalised and compared field by field.
+//   - ensemble_test.go, diff_spread_test.go: the ensemble target: zkCli.sh and cli_mt against a
+//     follower of a 3-member zkensemble ensemble, and (ZKE_COMPAT_ENSEMBLE=1) the differential
+//     scenarios with each session on its own member, self-tested on an Apache ensemble.
 //
 // Every suite runs against both targets (harness.ZKEServerReady is true) and must pass. Where we
 // follow ZooKeeper 3.9 and the 3.8.0 reference differs, the differential suite lists the exact
