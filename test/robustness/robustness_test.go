@@ -12,10 +12,7 @@ import (
 
 // Mode selection: ZKE_ROBUSTNESS=long runs every failure against 3 and 5 members with more
 // load; anything else (the default, part of `make test`) runs the short profile.
-const (
-	modeEnv = "ZKE_ROBUSTNESS"
-	seedEnv = "ZKE_ROBUSTNESS_SEED"
-)
+const modeEnv = "ZKE_ROBUSTNESS"
 
 func longMode() bool { return os.Getenv(modeEnv) == "long" }
 

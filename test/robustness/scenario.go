@@ -14,6 +14,9 @@ import (
 	"github.com/zkensemble/zkensemble/test/harness"
 )
 
+// seedEnv names the variable that replays a run's seed.
+const seedEnv = "ZKE_ROBUSTNESS_SEED"
+
 // ensembleStartTimeout bounds the first election (cold JVMs on a loaded 2-core machine).
 const ensembleStartTimeout = 120 * time.Second
 
