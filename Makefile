@@ -24,6 +24,7 @@ tools:
 	hack/kube-tools.sh install
 
 test: deps tools build verify-manifests
+	$(GO) build $(PKGS)
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	FUZZTIME=3000x hack/fuzz.sh
