@@ -70,22 +70,29 @@ func (s *kvSM) list() []string {
 
 // tcluster runs members in this process on 127.0.0.x loopback addresses.
 type tcluster struct {
-	t       *testing.T
-	peers   []Peer
-	dirs    map[uint64]string
-	members map[uint64]*Member
-	sms     map[uint64]*kvSM
-	faults  *Faults
-	tick    time.Duration
-	snapN   int
+	t         *testing.T
+	peers     []Peer
+	dirs      map[uint64]string
+	members   map[uint64]*Member
+	sms       map[uint64]*kvSM
+	faults    *Faults
+	tick      time.Duration
+	syncLimit int // ticks
+	snapN     int
 }
 
 const testTick = 50 * time.Millisecond
 
 func newCluster(t *testing.T, n int, snapCount int) *tcluster {
 	t.Helper()
+	return newClusterTick(t, n, snapCount, testTick, 5)
+}
+
+// newClusterTick is newCluster with its own tickTime and syncLimit (ticks).
+func newClusterTick(t *testing.T, n int, snapCount int, tick time.Duration, syncLimit int) *tcluster {
+	t.Helper()
 	c := &tcluster{t: t, dirs: map[uint64]string{}, members: map[uint64]*Member{}, sms: map[uint64]*kvSM{},
-		faults: NewFaults(uint64(n)), tick: testTick, snapN: snapCount}
+		faults: NewFaults(uint64(n)), tick: tick, syncLimit: syncLimit, snapN: snapCount}
 	lns := map[uint64][2]net.Listener{}
 	for i := 1; i <= n; i++ {
 		id := uint64(i)
@@ -122,7 +129,7 @@ func (c *tcluster) startWith(id uint64, q, e net.Listener) {
 	lo.SegmentBytes = 64 << 10
 	m, err := Start(Config{
 		ID: id, Peers: c.peers, Dir: c.dirs[id], LogOptions: &lo,
-		TickTime: c.tick, InitLimit: 10, SyncLimit: 5,
+		TickTime: c.tick, InitLimit: 10, SyncLimit: c.syncLimit,
 		SnapCount: c.snapN, Apply: sm.Apply, TakeSnapshot: sm.Snapshot, RestoreSnapshot: sm.Restore,
 		QuorumListener: q, ElectionListener: e, WrapConn: c.faults.Wrap, Seed: id * 7919,
 	})
@@ -266,7 +273,11 @@ func TestThreeMembersElectAndReplicate(t *testing.T) {
 }
 
 func TestLeaderFailoverAndRestartFromDisk(t *testing.T) {
-	c := newCluster(t, 3, 0)
+	// syncLimit 20 ticks (1 s): far enough above the link-loss failover (tens of ms, a few
+	// hundred under -race on a busy machine) that the bound below cannot flake, and still
+	// unreachable for a follower that waits out syncLimit.
+	const syncLimit = 20
+	c := newClusterTick(t, 3, 0, testTick, syncLimit)
 	leader := c.waitLeader(10*time.Second, []uint64{1, 2, 3})
 	last := c.propose(leader, "a", 20)
 	c.waitApplied([]uint64{1, 2, 3}, last, 5*time.Second)
@@ -275,7 +286,14 @@ func TestLeaderFailoverAndRestartFromDisk(t *testing.T) {
 	c.stop(leader)
 	rest := c.ids()
 	nl := c.waitLeader(10*time.Second, rest)
-	t.Logf("failover after stopping leader %d, tickTime %v: %v", leader, testTick, time.Since(stopAt))
+	failover := time.Since(stopAt)
+	t.Logf("failover after stopping leader %d, tickTime %v: %v", leader, testTick, failover)
+	// Followers learn of the dead leader from their broken link (zab LinkLost), as
+	// ZooKeeper's Learner does from its socket. Waiting for syncLimit instead cannot take
+	// less than SyncLimit ticks before the election even starts.
+	if limit := syncLimit * testTick; failover >= limit {
+		t.Fatalf("new leader after %v, want well under syncLimit×tickTime = %v", failover, limit)
+	}
 	if nl == leader || nl != rest[len(rest)-1] {
 		t.Fatalf("new leader %d, want %d (same zxid, highest id)", nl, rest[len(rest)-1])
 	}
@@ -302,6 +320,29 @@ func TestLeaderFailoverAndRestartFromDisk(t *testing.T) {
 	last = c.propose(nl, "c", 5)
 	c.waitApplied([]uint64{1, 2, 3}, last, 5*time.Second)
 	c.sameHistory([]uint64{1, 2, 3})
+}
+
+// TestFailoverFasterThanATick: with a long tickTime (ZooKeeper's default is 2 s) neither
+// noticing the dead leader nor ending the election waits for a tick: the link loss is
+// reported at once and the election ends after finalizeWait (200 ms), not at the next Tick.
+func TestFailoverFasterThanATick(t *testing.T) {
+	const tick = 3 * time.Second
+	c := newClusterTick(t, 3, 0, tick, 5)
+	leader := c.waitLeader(10*time.Second, []uint64{1, 2, 3})
+	last := c.propose(leader, "a", 5)
+	c.waitApplied([]uint64{1, 2, 3}, last, 5*time.Second)
+
+	stopAt := time.Now()
+	c.stop(leader)
+	rest := c.ids()
+	nl := c.waitLeader(10*time.Second, rest)
+	failover := time.Since(stopAt)
+	t.Logf("failover after stopping leader %d, tickTime %v: %v", leader, tick, failover)
+	if failover >= tick/3 {
+		t.Fatalf("new leader %d after %v, want under %v (finalizeWait is 200 ms)", nl, failover, tick/3)
+	}
+	last = c.propose(nl, "b", 5)
+	c.waitApplied(rest, last, 5*time.Second)
 }
 
 // TestTruncOnRejoin: a leader cut off from its followers logs txns nobody else has; the

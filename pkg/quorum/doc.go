@@ -11,6 +11,11 @@
 //     connection per learner↔leader link, i.e. per zab Conn id; a broken link is forgotten
 //     and nothing of it is delivered afterwards; bounded send queues, deadlines, a cap on every
 //     length read; a malformed or unexpected packet closes its connection with a logged reason).
+//     Every closed link, whatever closed it, is reported to zab on the driver goroutine
+//     (zab.Node.LinkLost): a follower whose leader link fails goes LOOKING at once, as
+//     ZooKeeper's Learner does on its socket's IOException, instead of after syncLimit.
+//     While LOOKING with TickTime above 200 ms, the driver calls zab.Node.ElectionWake every
+//     200 ms (FastLeaderElection's finalizeWait and first notTimeout).
 //   - the driver (member.go): a goroutine per member owning the zab.Node: Tick every TickTime,
 //     Step for what arrives, Propose for the leader's txns, and each Ready carried out in zab's
 //     order: Storage.Persist (snapshot, truncate, append, fsync, acceptedEpoch, currentEpoch,
@@ -62,8 +67,6 @@
 // uncommitted suffix, lossy/delayed/severed links).
 //
 // Not done / known limits:
-//   - zab has no "link lost" input: a learner notices a dead leader only after syncLimit ticks
-//     (ZooKeeper's socket read fails at once). A zab.Node.LinkLost(conn) would speed failover.
 //   - a FOLLOWERINFO that arrives while we still elect is held (parked) until we lead or for
 //     initLimit ticks; ZooKeeper's learner retries its connect instead.
 //   - the SNAP snapshot is held in memory whole on both sides (zab ships it in one Message).

@@ -23,7 +23,12 @@ type Member struct {
 	enet   *electionNet
 	qnet   *quorumNet
 
-	inbox     chan zab.Message
+	inbox chan zab.Message
+	// lost holds the learner links closed since the driver last looked; lostSig (capacity
+	// one) wakes it. A list, not a channel of links: closing must never block or be lost.
+	lostMu    sync.Mutex
+	lost      []lostLink
+	lostSig   chan struct{}
 	proposals chan proposal
 	stop      chan struct{}
 	done      chan struct{}
@@ -38,6 +43,8 @@ type Member struct {
 	ticks            int64
 	parked           []parkedInfo // FOLLOWERINFOs that arrived before we knew we lead
 	learnerConn      uint64       // our current link to a leader, 0 if none
+	wakeT            *time.Ticker // electionWake while LOOKING, if TickTime is longer
+	wakeC            <-chan time.Time
 	appliedSinceSnap int
 
 	// link is learnerConn and its leader for Forward, which runs on other goroutines.
@@ -48,6 +55,9 @@ type Member struct {
 }
 
 type learnerLink struct{ leader, conn uint64 }
+
+// lostLink is a closed quorum connection: its id (zab's Conn) and the peer at its far end.
+type lostLink struct{ conn, peer uint64 }
 
 type proposal struct {
 	data  [][]byte
@@ -71,6 +81,11 @@ type parkedInfo struct {
 // inboxLen bounds received messages waiting for the driver; quorum readers block on it
 // (backpressure to TCP), election readers drop (notifications are lossy anyway).
 const inboxLen = 4096
+
+// electionWake is FastLeaderElection's finalizeWait and first notTimeout (200 ms). While
+// LOOKING with a longer TickTime, the member calls zab.Node.ElectionWake this often, so
+// ending an election and resending a vote do not wait for a tick (2 s by default).
+const electionWake = 200 * time.Millisecond
 
 // maxReadyRounds bounds the Ready loop of one driver turn; zab settles in a few.
 const maxReadyRounds = 64
@@ -130,12 +145,14 @@ func Start(c Config) (*Member, error) {
 	m := &Member{
 		cfg: cfg, logger: logger, st: st, node: node,
 		inbox:     make(chan zab.Message, inboxLen),
+		lostSig:   make(chan struct{}, 1),
 		proposals: make(chan proposal, 1024),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	m.enet = newElectionNet(&cfg, eln, m.deliverElection)
 	m.qnet = newQuorumNet(&cfg, qln, m.deliverQuorum)
+	m.qnet.onLost = m.linkClosed
 	m.publish()
 	m.enet.start()
 	m.qnet.start()
@@ -147,6 +164,30 @@ func (m *Member) deliverElection(msg zab.Message) {
 	select {
 	case m.inbox <- msg:
 	default:
+	}
+}
+
+// linkClosed queues a closed quorum connection for the driver; any goroutine, never blocks.
+func (m *Member) linkClosed(conn, peer uint64) {
+	m.lostMu.Lock()
+	m.lost = append(m.lost, lostLink{conn: conn, peer: peer})
+	m.lostMu.Unlock()
+	select {
+	case m.lostSig <- struct{}{}:
+	default:
+	}
+}
+
+// stepLost reports every closed link to zab on the driver goroutine. A learner whose leader
+// link broke goes LOOKING now rather than after syncLimit; a leader drops the learner. zab
+// ignores links that are no longer current (the ones hygiene closed, for instance).
+func (m *Member) stepLost() {
+	m.lostMu.Lock()
+	ls := m.lost
+	m.lost = nil
+	m.lostMu.Unlock()
+	for _, l := range ls {
+		m.node.LinkLost(l.peer, l.conn)
 	}
 }
 
@@ -288,6 +329,7 @@ func (m *Member) run() {
 		m.fatal(err)
 		return
 	}
+	m.armWake()
 	for {
 		select {
 		case <-m.stop:
@@ -308,6 +350,10 @@ func (m *Member) run() {
 				}
 				break
 			}
+		case <-m.lostSig:
+			m.stepLost()
+		case <-m.wakeC:
+			m.node.ElectionWake()
 		case p := <-m.proposals:
 			m.propose(p)
 			for i := 0; i < 1024; i++ {
@@ -330,6 +376,20 @@ func (m *Member) run() {
 			return
 		}
 		m.publish()
+		m.armWake()
+	}
+}
+
+// armWake runs the electionWake ticker while zab is LOOKING and stops it otherwise.
+func (m *Member) armWake() {
+	looking := m.node.Status().Role == zab.RoleLooking && m.cfg.TickTime > electionWake
+	switch {
+	case looking && m.wakeC == nil:
+		m.wakeT = time.NewTicker(electionWake)
+		m.wakeC = m.wakeT.C
+	case !looking && m.wakeC != nil:
+		m.wakeT.Stop()
+		m.wakeC = nil
 	}
 }
 

@@ -20,17 +20,21 @@ import (
 // side names each accepted connection with a fresh id of its own (even, where zab's learner
 // ids are odd) and zab echoes it. A connection that breaks is forgotten: later messages of
 // its Conn are dropped and nothing it carried afterwards is delivered, so zab sees a clean
-// end of the link and times it out (initLimit / syncLimit).
+// end of the link; onLost then tells the driver, which reports it to zab (LinkLost), as a
+// failed socket ends ZooKeeper's Learner or LearnerHandler at once.
 type quorumNet struct {
 	self    uint64
 	peers   map[uint64]Peer
 	ln      net.Listener
 	wrap    func(net.Conn, uint64, uint64, ConnKind) net.Conn
 	deliver func(zab.Message) bool // blocks (backpressure); false once stopping
-	logger  *slog.Logger
-	limits  Limits
-	maxPkt  int
-	queueN  int
+	// onLost is told (id, peer) of every connection once it is closed, for whatever reason.
+	// It runs on whichever goroutine closed it (the driver's too) and must not block.
+	onLost func(id, peer uint64)
+	logger *slog.Logger
+	limits Limits
+	maxPkt int
+	queueN int
 	// ioTimeout bounds dialing, a handshake, one write and the silence on a connection; zab's
 	// own limits are shorter, so this is a backstop for links zab has already given up.
 	ioTimeout   time.Duration
@@ -171,6 +175,9 @@ func (c *qconn) shut(err error) {
 			_ = c.c.Close()
 		}
 		c.mu.Unlock()
+		if c.q.onLost != nil {
+			c.q.onLost(c.id, c.peer)
+		}
 	})
 }
 

@@ -12,8 +12,9 @@
 // ReadOnlyStorage.
 //
 // The caller (the server's quorum shell) must:
-//   - call Tick once per tickTime, Step for every received Message, Propose for each txn
-//     when this server is the established leader;
+//   - call Tick once per tickTime, Step for every received Message, LinkLost when a learner
+//     connection fails or closes, ElectionWake every ~200 ms while LOOKING if tickTime is
+//     longer, Propose for each txn when this server is the established leader;
 //   - then take Ready(): write Persist in its documented order (snapshot, truncate, entries,
 //     fsync, acceptedEpoch, currentEpoch), only then send Messages (quorum messages of one
 //     connection in order, over one TCP connection per Conn), apply CommittedEntries in
@@ -39,17 +40,23 @@
 //     the entries (ZOOKEEPER-4643), UPTODATE once a quorum ACKed NEWLEADER.
 //   - broadcast: pipelined proposals, cumulative quorum of voter ACKs (the leader counts
 //     itself after its own fsync), one COMMIT per txn in order, INFORM to observers, PINGs,
-//     learners dropped after silence (syncLimit / initLimit), leader steps down without a
-//     synced quorum, zxid counter rollover forces a new epoch.
+//     learners dropped after silence (syncLimit / initLimit) or at once when their link is
+//     lost (LinkLost), leader steps down without a synced quorum, zxid counter rollover
+//     forces a new epoch.
+//   - failover: a learner that loses its leader link (LinkLost) goes LOOKING at once through
+//     the syncLimit timeout's path, and the new round's notifications leave immediately;
+//     ElectionWake ends finalizeWait and resends votes at ZooKeeper's 200 ms granularity
+//     instead of the next Tick.
 //   - back to LOOKING drops everything not yet handed out for persistence and re-reads the
 //     epochs from storage (ZOOKEEPER-2845).
 //   - only txns that are committed AND will be on this server's disk are applied; restart
 //     delivers the log up to the recorded Persist.Committed hint.
 //   - sim: 3 and 5 voters (+ an observer), drops/dups/delays/reorders of notifications,
 //     breaking connections, partitions, crashes (also mid-write), restarts, snapshots with
-//     log compaction; invariants after every step; liveness after healing. Traces in
-//     sim/testdata: ZOOKEEPER-2845, -3911, -4643, -1154/2832, -5010 (at the ZAB level),
-//     and election basics.
+//     log compaction; invariants after every step; liveness after healing. A broken
+//     connection (or a crash, which resets its sockets) is reported to both ends (LinkLost).
+//     Traces in sim/testdata: ZOOKEEPER-2845, -3911, -4643, -1154/2832, -5010 (at the ZAB
+//     level), election basics, and failover on link loss.
 //
 // Deviations from ZooKeeper, on purpose:
 //   - out-of-election votes agree on the leader alone (ZooKeeper also compares peerEpoch):
@@ -65,7 +72,10 @@
 //     forwarding from followers, REVALIDATE/session traffic, SYNC (ZOOKEEPER-1675), reconfig
 //     (COMMITANDACTIVATE, INFORMANDACTIVATE), weighted/hierarchical quorums.
 //   - election timeout backoff (ZooKeeper doubles notTimeout up to 60 s); we resend every
-//     ElectionTimeoutTicks plus jitter.
+//     ElectionTimeoutTicks plus jitter, and on every ElectionWake.
+//   - the simulator runs with ElectionWakePerMille 0: at 300, seed 1349 strands a voter whose
+//     acceptedEpoch is above the established leader's epoch (liveness, not safety; see
+//     sim.DefaultFaults).
 //   - Ready/Advance is strictly alternating with Step; no asynchronous storage writes.
 //   - the leader reads DIFF entries through ReadOnlyStorage.Entries without a size cap and
 //     SNAP ships the whole snapshot in one Message; both need chunking in the shell.

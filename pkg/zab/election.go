@@ -17,9 +17,12 @@ type election struct {
 	outOfElection map[uint64]peerVote // votes of servers that already follow or lead
 	elapsedTicks  int
 	timeoutTicks  int
-	// decidePending: a quorum agrees with proposal; decide on the next tick unless a better
-	// vote arrives first (FLE's finalizeWait).
+	// decidePending: a quorum agrees with proposal; decide on the next tick (or
+	// ElectionWake) unless a better vote arrives first (FLE's finalizeWait).
 	decidePending bool
+	// pendingWoken: an ElectionWake came while decidePending; the next one decides, so a
+	// decision waits at least one wake interval for a better vote.
+	pendingWoken bool
 }
 
 // totalOrder reports whether vote a beats vote b: higher peerEpoch, then higher zxid, then
@@ -62,7 +65,7 @@ func (n *Node) startElection() {
 	e.logicalClock++
 	e.recvSet = map[uint64]peerVote{}
 	e.outOfElection = map[uint64]peerVote{}
-	e.decidePending = false
+	e.decidePending, e.pendingWoken = false, false
 	n.setProposal(n.initialVote())
 	n.sendNotifications()
 	n.resetElectionTimer()
@@ -95,12 +98,8 @@ func (n *Node) sendNotifications() {
 
 func (n *Node) tickElection() {
 	e := &n.el
-	if e.decidePending {
-		e.decidePending = false
-		if n.quorumAgrees(e.recvSet, peerVote{Vote: e.proposal, State: RoleLooking}) {
-			n.decide(e.proposal)
-			return
-		}
+	if n.finalize() {
+		return
 	}
 	e.elapsedTicks++
 	if e.elapsedTicks >= e.timeoutTicks {
@@ -167,7 +166,7 @@ func (n *Node) stepNotification(m Message) {
 			n.sendNotifications()
 		}
 		e.recvSet[m.From] = peerVote{Vote: m.Vote, State: RoleLooking}
-		e.decidePending = false
+		e.decidePending, e.pendingWoken = false, false
 		if n.quorumAgrees(e.recvSet, peerVote{Vote: e.proposal, State: RoleLooking}) {
 			all := map[uint64]bool{}
 			for id, v := range e.recvSet {
@@ -241,4 +240,43 @@ func (n *Node) decide(v Vote) {
 		return
 	}
 	n.becomeLearner(v.Leader)
+}
+
+// finalize ends a pending decision: decide for the proposal if a quorum still agrees. It
+// reports whether the election ended.
+func (n *Node) finalize() bool {
+	e := &n.el
+	if !e.decidePending {
+		return false
+	}
+	e.decidePending = false
+	if n.quorumAgrees(e.recvSet, peerVote{Vote: e.proposal, State: RoleLooking}) {
+		n.decide(e.proposal)
+		return true
+	}
+	return false
+}
+
+// ElectionWake is a sub-tick election timer for a caller whose tickTime is longer than
+// FastLeaderElection's 200 ms (finalizeWait, and the first notTimeout). While LOOKING: a
+// decision a quorum agreed on is taken once it has waited one whole wake interval without a
+// better vote (finalizeWait ends); otherwise our vote is sent again (the notTimeout resend).
+// Without it both wait for the next Tick, which with tickTime 2000 adds seconds to a
+// failover: a server that went LOOKING while its peer was still following had its first
+// notification answered but not recorded, and hears the peer's vote again only when someone
+// resends. The caller calls it every ~200 ms while LOOKING (we do not double the interval
+// as ZooKeeper doubles notTimeout). Outside LOOKING it does nothing.
+func (n *Node) ElectionWake() {
+	n.checkNotReady()
+	if n.role != RoleLooking {
+		return
+	}
+	if e := &n.el; e.decidePending {
+		if e.pendingWoken {
+			n.finalize()
+		}
+		e.pendingWoken = true
+		return
+	}
+	n.sendNotifications()
 }

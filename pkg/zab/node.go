@@ -227,6 +227,9 @@ type Status struct {
 	SyncedFollowers []uint64
 	// SyncedObservers (leader only).
 	SyncedObservers []uint64
+	// FinalizeWaiting (LOOKING only): a quorum agrees with our vote; the election ends at
+	// the next Tick or ElectionWake unless a better vote arrives first.
+	FinalizeWaiting bool
 }
 
 func (n *Node) Status() Status {
@@ -235,7 +238,8 @@ func (n *Node) Status() Status {
 		AcceptedEpoch: n.acceptedEpoch, CurrentEpoch: n.currentEpoch,
 		ElectionEpoch: n.el.logicalClock, LastZxid: n.log.last(),
 		CommittedZxid: n.committed, AppliedZxid: n.applied,
-		Established: n.phase == PhaseBroadcast,
+		Established:     n.phase == PhaseBroadcast,
+		FinalizeWaiting: n.role == RoleLooking && n.el.decidePending,
 	}
 	switch n.role {
 	case RoleLeading:

@@ -377,6 +377,12 @@ func failover(t *testing.T, n, kill int, opts harness.EnsembleOptions) {
 	if newLeader == leader {
 		t.Fatal("the killed leader is still the leader")
 	}
+	// Survivors learn of the killed leader from their broken links (as ZooKeeper's Learner
+	// from its socket), not from syncLimit: with the harness's defaults (tickTime 200 ms,
+	// syncLimit 5, test/harness/ensemble.go) waiting for syncLimit alone takes over 1 s.
+	if syncWait := 5 * 200 * time.Millisecond; electedIn >= syncWait {
+		t.Errorf("new leader serving after %v, want well under syncLimit×tickTime = %v", electedIn, syncWait)
+	}
 	time.Sleep(300 * time.Millisecond)
 	acked := w.finish()
 	t.Logf("%d writes acknowledged", len(acked))

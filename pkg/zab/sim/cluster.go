@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -24,12 +25,18 @@ type Faults struct {
 	HealPerMille           int // per round: remove the partition
 	ProposePerMille        int // per round: a client proposes through the leader
 	SnapshotPerMille       int // per node per round: snapshot the state machine and compact
+	// ElectionWakePerMille: per node per round, the shell's sub-tick election timer
+	// (zab.Node.ElectionWake) fires. Not a fault; it shortens elections.
+	ElectionWakePerMille int
 }
 
 type envelope struct {
 	m   zab.Message
 	at  int64 // round it is due
 	seq uint64
+	// lost: not a message but the transport telling m.To that its connection m.Conn to
+	// m.From broke (zab.Node.LinkLost).
+	lost bool
 }
 
 type simNode struct {
@@ -53,9 +60,10 @@ type Cluster struct {
 	round             int64
 	queue             []envelope
 	seq               uint64
-	broken            map[uint64]bool     // broken connections
-	lastAt            map[[2]uint64]int64 // FIFO per (conn, sender)
-	side              map[uint64]int      // partition side; nil: no partition
+	broken            map[uint64]bool      // broken connections
+	ends              map[uint64][2]uint64 // open connections: conn -> its two servers
+	lastAt            map[[2]uint64]int64  // FIFO per (conn, sender)
+	side              map[uint64]int       // partition side; nil: no partition
 
 	chosen     []zab.Entry // the global delivered sequence
 	chosenData map[string]bool
@@ -76,7 +84,7 @@ type Cluster struct {
 func NewCluster(seed uint64, voters, observers int, f Faults) *Cluster {
 	c := &Cluster{
 		nodes: map[uint64]*simNode{}, rng: rand.New(rand.NewPCG(seed, 0x2a11)), faults: f,
-		broken: map[uint64]bool{}, lastAt: map[[2]uint64]int64{},
+		broken: map[uint64]bool{}, ends: map[uint64][2]uint64{}, lastAt: map[[2]uint64]int64{},
 		chosenData: map[string]bool{}, proposed: map[string]bool{}, leaders: map[zab.Epoch]uint64{},
 		traceCap: 400,
 	}
@@ -170,18 +178,59 @@ func (c *Cluster) Crash(id uint64) {
 	nd.up, nd.n, nd.sm = false, nil, nil
 	c.tracef("n%d crash", id)
 	q := c.queue[:0]
+	var dead []uint64
 	for _, e := range c.queue {
 		if e.m.From == id || e.m.To == id {
 			if e.m.Conn != 0 {
-				c.broken[e.m.Conn] = true
+				dead = append(dead, e.m.Conn)
 			}
 			continue
 		}
 		q = append(q, e)
 	}
 	c.queue = q
-	// Connections the survivors still think are open are dead too: anything they send on
-	// them is lost (see send).
+	// The crashed process's sockets die with it (kill -9: its kernel resets them), so the
+	// survivors learn of every link to it at once. Sorted: a seed replays exactly.
+	for _, conn := range slices.Sorted(maps.Keys(c.ends)) {
+		if e := c.ends[conn]; e[0] == id || e[1] == id {
+			dead = append(dead, conn)
+		}
+	}
+	for _, conn := range dead {
+		c.breakConn(conn)
+	}
+}
+
+// breakConn breaks a learner connection: nothing more of it is delivered, and each of its
+// servers that is up is told (zab.Node.LinkLost), as a failed socket read or write tells
+// ZooKeeper's Learner and LearnerHandler.
+func (c *Cluster) breakConn(conn uint64) {
+	if conn == 0 || c.broken[conn] {
+		return
+	}
+	c.broken[conn] = true
+	e, ok := c.ends[conn]
+	delete(c.ends, conn)
+	if !ok {
+		return
+	}
+	for i, to := range e {
+		if !c.nodes[to].up {
+			continue
+		}
+		c.seq++
+		c.queue = append(c.queue, envelope{m: zab.Message{From: e[1-i], To: to, Conn: conn}, at: c.round, seq: c.seq, lost: true})
+	}
+}
+
+// linkLost delivers a lost-link report.
+func (c *Cluster) linkLost(nd *simNode, m zab.Message) {
+	if !nd.up {
+		return
+	}
+	c.tracef("n%d lost its link to n%d", nd.id, m.From)
+	nd.n.LinkLost(m.From, m.Conn)
+	c.noteRole(nd)
 }
 
 // Restart brings a crashed node back from its disk.
@@ -264,10 +313,13 @@ func (c *Cluster) send(m zab.Message) {
 	if !quiet || c.Verbose {
 		c.tracef("send %s", m)
 	}
-	if !c.nodes[m.To].up || c.partitioned(m.From, m.To) || (m.Conn != 0 && c.broken[m.Conn]) {
-		if m.Conn != 0 {
-			c.broken[m.Conn] = true
+	if m.Conn != 0 && !c.broken[m.Conn] {
+		if _, ok := c.ends[m.Conn]; !ok {
+			c.ends[m.Conn] = [2]uint64{m.From, m.To}
 		}
+	}
+	if !c.nodes[m.To].up || c.partitioned(m.From, m.To) || (m.Conn != 0 && c.broken[m.Conn]) {
+		c.breakConn(m.Conn)
 		return
 	}
 	f := c.faults
@@ -277,7 +329,7 @@ func (c *Cluster) send(m zab.Message) {
 		}
 	} else if f.QuorumDropPerMille > 0 && c.rng.IntN(1000) < f.QuorumDropPerMille {
 		c.tracef("drop %s (connection breaks)", m)
-		c.broken[m.Conn] = true
+		c.breakConn(m.Conn)
 		return
 	}
 	copies := 1
@@ -306,10 +358,13 @@ func (c *Cluster) deliverOne(i int) {
 	c.queue = slices.Delete(c.queue, i, i+1)
 	m := e.m
 	nd := c.nodes[m.To]
+	if e.lost {
+		c.linkLost(nd, m)
+		c.handleReady(nd)
+		return
+	}
 	if !nd.up || c.partitioned(m.From, m.To) || (m.Conn != 0 && c.broken[m.Conn]) {
-		if m.Conn != 0 {
-			c.broken[m.Conn] = true
-		}
+		c.breakConn(m.Conn)
 		return
 	}
 	if err := nd.n.Step(m); err != nil {
@@ -408,10 +463,12 @@ func (c *Cluster) deliverBatch(to uint64) {
 	c.queue = keep
 	for _, e := range mine {
 		m := e.m
+		if e.lost {
+			c.linkLost(nd, m)
+			continue
+		}
 		if !nd.up || c.partitioned(m.From, m.To) || (m.Conn != 0 && c.broken[m.Conn]) {
-			if m.Conn != 0 {
-				c.broken[m.Conn] = true
-			}
+			c.breakConn(m.Conn)
 			continue
 		}
 		if err := nd.n.Step(m); err != nil {

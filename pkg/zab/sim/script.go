@@ -116,7 +116,7 @@ func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 		var keep []envelope
 		var picked []envelope
 		for _, e := range c.queue {
-			if match(e.m) {
+			if !e.lost && match(e.m) {
 				picked = append(picked, e)
 			} else {
 				keep = append(keep, e)
@@ -126,9 +126,7 @@ func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 		for _, e := range picked {
 			if cmd == "drop" {
 				c.tracef("drop %s", e.m)
-				if e.m.Conn != 0 {
-					c.broken[e.m.Conn] = true
-				}
+				c.breakConn(e.m.Conn)
 				continue
 			}
 			c.queue = append(c.queue, e)

@@ -24,6 +24,10 @@ var DefaultFaults = Faults{
 	ElectionDropPerMille: 100, ElectionDupPerMille: 50, QuorumDropPerMille: 5, MaxDelayRounds: 2,
 	CrashPerMille: 8, CrashInPersistPerMille: 10, RestartPerMille: 150,
 	PartitionPerMille: 10, HealPerMille: 60, ProposePerMille: 400, SnapshotPerMille: 10,
+	// ElectionWakePerMille stays off for now: at 300, seed 1349 (3 voters + observer) ends
+	// with voter 2 holding acceptedEpoch 10 while leader 3 is established in epoch 9; 2
+	// refuses every LEADERINFO 9 ("leader's epoch below accepted", as ZooKeeper's Learner)
+	// and never joins, so the liveness check fails. Safety held. Open question for the core.
 }
 
 // Failure is a failed run: the seed to replay it and the tail of its trace.
@@ -105,6 +109,14 @@ func (c *Cluster) chaosRound() {
 		}
 	}
 	c.DeliverDue(20000)
+	for _, id := range c.ids {
+		if nd := c.nodes[id]; nd.up && c.chance(f.ElectionWakePerMille) {
+			nd.n.ElectionWake()
+			c.noteRole(nd)
+			c.handleReady(nd)
+			c.DeliverDue(20000)
+		}
+	}
 	for _, id := range c.ids {
 		c.Tick(id)
 	}
