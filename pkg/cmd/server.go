@@ -332,6 +332,9 @@ func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr
 		InitLimit:  zc.InitLimit,
 		SyncLimit:  zc.SyncLimit,
 		SnapCount:  zc.SnapCount,
+		// Static config: version 0, or the version in the dynamic file's name.
+		ConfigText:    []byte(zoocfg.ConfigText(zc.Servers, zc.DynamicVersion)),
+		ConfigVersion: zc.DynamicVersion,
 	}
 	return cfg, nil
 }

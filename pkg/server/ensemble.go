@@ -28,6 +28,13 @@ type EnsembleConfig struct {
 	InitLimit, SyncLimit int
 	// SnapCount: the member snapshots the tree every SnapCount applied txns (0: never).
 	SnapCount int
+	// ConfigText is what /zookeeper/config holds on every member: zoo.cfg's server lines and
+	// config version as zoocfg.ConfigText renders them (QuorumVerifier.toString). Peers lack
+	// the client addresses the lines show, so the caller renders it from zoo.cfg.
+	ConfigText []byte
+	// ConfigVersion is the config version in ConfigText (0 for a static config); ZooKeeper
+	// stores it as the node's mzxid.
+	ConfigVersion int64
 	// QuorumListener and ElectionListener, when set, replace listening on this member's
 	// addresses (tests bind port 0 first).
 	QuorumListener, ElectionListener net.Listener
@@ -109,6 +116,11 @@ func (s *Server) startEnsemble(ec EnsembleConfig) error {
 		}
 	}
 	s.ens = e
+	// QuorumPeerMain fills /zookeeper/config before the peer loads its data; restore sets it
+	// again over whatever a snapshot brought.
+	s.treeMu.Lock()
+	e.initConfigNode(s.tree)
+	s.treeMu.Unlock()
 	m, err := quorum.Start(quorum.Config{
 		ID:               uint64(s.cfg.ServerID),
 		Peers:            ec.Peers,

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/fourlw"
 	"github.com/zkensemble/zkensemble/pkg/jute"
 	"github.com/zkensemble/zkensemble/pkg/prep"
@@ -161,6 +162,7 @@ func (e *ensemble) restore(snap zab.Snapshot) error {
 		return err
 	}
 	tree.SetLastProcessedZxid(int64(snap.Zxid))
+	e.initConfigNode(tree)
 	s.prepMu.Lock()
 	s.treeMu.Lock()
 	s.tree = tree
@@ -179,6 +181,20 @@ func (e *ensemble) restore(snap zab.Snapshot) error {
 	e.pendMu.Unlock()
 	s.logger.Info("restored the tree from a snapshot", "zxid", hexID(int64(snap.Zxid)), "nodes", tree.NodeCount(), "sessions", len(sessions))
 	return nil
+}
+
+// initConfigNode writes the membership into /zookeeper/config, not through a txn: ZooKeeper
+// does it at start-up (QuorumPeerMain → ZKDatabase.initConfigInZKDatabase) and again after a
+// learner syncs with its leader, overwriting what a leader's snapshot carried (Learner
+// syncWithLeader, ZOOKEEPER-2819). We do it at start and after every snapshot restore (at
+// start and on SNAP sync), so every member shows its own zoo.cfg's lines whatever the
+// snapshot held; txns never touch the node since we do not reconfigure.
+// An empty ConfigText (tests that build an EnsembleConfig by hand) leaves the node as it is.
+func (e *ensemble) initConfigNode(tree *datatree.Tree) {
+	if len(e.cfg.ConfigText) == 0 {
+		return
+	}
+	tree.SetConfig(e.cfg.ConfigText, e.cfg.ConfigVersion, e.s.now().UnixMilli())
 }
 
 // snapshot is quorum.Config.TakeSnapshot: the tree as of the last txn apply received (apply

@@ -9,7 +9,7 @@
 //   - diff_*.go: differential scenarios run with a raw jute client against two servers, the
 //     transcripts normalised and compared field by field.
 //   - ensemble_test.go, diff_spread_test.go: the ensemble target: zkCli.sh and cli_mt against a
-//     follower of a 3-member zkensemble ensemble, and (ZKE_COMPAT_ENSEMBLE=1) the differential
+//     follower of a 3-member zkensemble ensemble, and the differential
 //     scenarios with each session on its own member, self-tested on an Apache ensemble.
 //
 // Every suite runs against both targets (harness.ZKEServerReady is true) and must pass. Where we
