@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/zkensemble/zkensemble/test/harness"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -242,6 +243,7 @@ func leftovers(mark string) []string {
 var readyIn = regexp.MustCompile(`ready in ([0-9.]+)s`)
 
 func TestMakeRunLoop(t *testing.T) {
+	harness.LockClientPort2181(t) // pods or the server bind port 2181: see the harness
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 		skipOrFail(t, "needs root on Linux (the node agent uses mount namespaces)")
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zkensemble/zkensemble/test/harness"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -94,6 +95,7 @@ func leftovers(marks ...string) []string {
 }
 
 func TestLocalClusterStatefulSet(t *testing.T) {
+	harness.LockClientPort2181(t) // pods or the server bind port 2181: see the harness
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 		skipOrFail(t, "needs root on Linux (the node agent uses mount namespaces)")
 	}

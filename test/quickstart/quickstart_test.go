@@ -20,6 +20,7 @@ import (
 const zkCli = "/usr/share/zookeeper/bin/zkCli.sh"
 
 func TestDefaultServerQuickStart(t *testing.T) {
+	harness.LockClientPort2181(t) // pods or the server bind port 2181: see the harness
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
