@@ -41,17 +41,7 @@ func (e *ensemble) processLoop() {
 				return
 			}
 		}
-		batch := []*request{r}
-	drain:
-		for len(batch) < maxPrepareBatch {
-			select {
-			case r = <-s.requests:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		e.process(batch)
+		e.process(s.collectBatch(r))
 	}
 }
 

@@ -70,6 +70,22 @@ func (s *Server) runInline(batch []*request) {
 // maxPrepareBatch bounds how many requests the processor prepares before proposing them.
 const maxPrepareBatch = 1024
 
+// collectBatch returns r followed by the requests already queued behind it, up to
+// maxPrepareBatch: what arrived together is prepared and proposed in one round (standalone and
+// ensemble processors alike).
+func (s *Server) collectBatch(r *request) []*request {
+	batch := []*request{r}
+	for len(batch) < maxPrepareBatch {
+		select {
+		case r = <-s.requests:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // processLoop is the processor goroutine (ZooKeeper's PrepRequestProcessor thread): it alone
 // assigns zxids, in arrival order, and proposes what it prepared in batches.
 func (s *Server) processLoop() {
@@ -94,17 +110,7 @@ func (s *Server) processLoop() {
 				return
 			}
 		}
-		batch := []*request{r}
-	drain:
-		for len(batch) < maxPrepareBatch {
-			select {
-			case r = <-s.requests:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		if !s.propose(batch) {
+		if !s.propose(s.collectBatch(r)) {
 			s.Close()
 			return
 		}
