@@ -35,9 +35,13 @@ type statusInput struct {
 	Failing []string
 	// Outdated are member pods running an older zoo.cfg or pod template.
 	Outdated []string
-	Members  []observe.Member
-	Summary  observe.Summary
-	Now      metav1.Time
+	// Rolling: the operator is restarting outdated members one at a time (it restarted one
+	// now, or one is due and waits for the quorum); RollWhy says what it did or waits for.
+	Rolling bool
+	RollWhy string
+	Members []observe.Member
+	Summary observe.Summary
+	Now     metav1.Time
 }
 
 // maxListed bounds the names a condition message lists, so a message stays one readable line.
@@ -119,7 +123,7 @@ func readyCondition(in statusInput) (metav1.ConditionStatus, v1alpha1.ConditionR
 	}
 	if len(in.Outdated) > 0 {
 		return metav1.ConditionFalse, v1alpha1.ReasonConfigOutdated,
-			fmt.Sprintf("%d members run an older configuration and wait for a restart (rolling restarts are not automated yet; delete one pod at a time, leader last): %s", len(in.Outdated), list(in.Outdated))
+			fmt.Sprintf("%d members run an older configuration and wait for their rolling restart: %s", len(in.Outdated), list(in.Outdated))
 	}
 	return metav1.ConditionTrue, v1alpha1.ReasonAllMembersReady,
 		fmt.Sprintf("%d of %d members serve, leader %s", in.Summary.Serving, in.Replicas, in.Summary.LeaderPod)
@@ -151,6 +155,9 @@ func progressingCondition(in statusInput) (metav1.ConditionStatus, v1alpha1.Cond
 	case in.PodsReady == 0 && in.Summary.Leader == observe.LeaderNone:
 		return metav1.ConditionTrue, v1alpha1.ReasonCreating,
 			fmt.Sprintf("%d member pods exist, none ready yet", in.PodsExisting)
+	case in.Rolling:
+		return metav1.ConditionTrue, v1alpha1.ReasonRollingRestart,
+			fmt.Sprintf("restarting outdated members one at a time, followers first, leader last: %s", in.RollWhy)
 	}
 	return metav1.ConditionFalse, v1alpha1.ReasonUpToDate, "owned objects match the spec"
 }

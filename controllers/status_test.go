@@ -135,6 +135,14 @@ func TestConditions(t *testing.T) {
 			msg: "3 members run an older configuration",
 		},
 		{
+			name: "rolling restart", in: base(func(in *statusInput) {
+				in.Outdated, in.Rolling, in.RollWhy = []string{"zk-0", "zk-2"}, true, "zk-0 runs an older spec"
+			}),
+			ready: cond{F, v1alpha1.ReasonConfigOutdated}, progressing: cond{T, v1alpha1.ReasonRollingRestart},
+			degraded: cond{F, v1alpha1.ReasonAsExpected}, quorum: cond{T, v1alpha1.ReasonQuorumHealthy},
+			msg: "2 members run an older configuration",
+		},
+		{
 			name: "paused", in: base(func(in *statusInput) { in.Paused = true }),
 			ready: cond{T, v1alpha1.ReasonAllMembersReady}, progressing: cond{F, v1alpha1.ReasonPaused},
 			degraded: cond{F, v1alpha1.ReasonAsExpected}, quorum: cond{T, v1alpha1.ReasonQuorumHealthy},

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -27,6 +28,7 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/fourlw"
 	"github.com/zkensemble/zkensemble/pkg/observe"
 	"github.com/zkensemble/zkensemble/pkg/specs"
+	"github.com/zkensemble/zkensemble/pkg/topology"
 )
 
 // Defaults of the Reconciler's tunables.
@@ -120,11 +122,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 
 	// Act.
 	var applyErr error
+	changed := false
 	if d.Step == StepApply {
 		var done []applied
 		done, applyErr = r.applyAll(ctx, zke, want.Objects)
 		for _, a := range done {
 			if a.Outcome != Unchanged {
+				changed = true
 				logger.Info("applied", "kind", a.Kind, "name", a.Name, "outcome", a.Outcome.String())
 			}
 		}
@@ -160,6 +164,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	if buildErr == nil {
 		in.Outdated = outdatedPods(obs.Pods, want.ConfigHash, updateRevision)
 	}
+
+	// Roll: restart at most one outdated member, when the quorum can spare it.
+	var roll restartDecision
+	if d.Step == StepApply && applyErr == nil {
+		roll = decideRestart(restartInputOf(obs, replicas, in.Outdated, !changed))
+		in.Rolling, in.RollWhy = roll.Pod != "" || roll.Waiting, roll.Why
+		if roll.Pod != "" {
+			if err := r.restartMember(ctx, zke, roll); err != nil {
+				applyErr = err
+			}
+		} else if roll.Waiting {
+			logger.V(1).Info("roll waiting", "why", roll.Why)
+		}
+	}
 	prev := zke.Status
 	next := computeStatus(in)
 	if err := r.writeStatus(ctx, zke, next); err != nil {
@@ -176,7 +194,57 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
 	}
+	if in.Rolling {
+		// Pod events drive the roll too; the short requeue covers what only the members'
+		// answers show (a restarted follower back in the leader's synced count).
+		return ctrl.Result{RequeueAfter: min(rollRequeueAfter, r.requeueAfter())}, nil
+	}
 	return ctrl.Result{RequeueAfter: r.requeueAfter()}, nil
+}
+
+// rollRequeueAfter is the observation period while a roll is under way.
+const rollRequeueAfter = 2 * time.Second
+
+// restartInputOf gathers what decideRestart reads. stsCurrent is false when this reconcile's
+// apply changed an object: the StatefulSet's revision may then be about to change. Pure.
+func restartInputOf(obs observed, replicas int32, outdated []string, appliedNothing bool) restartInput {
+	in := restartInput{Replicas: replicas, Outdated: outdated, Members: obs.Members, Summary: obs.Summary}
+	if sts := obs.StatefulSet; sts != nil && appliedNothing {
+		in.StatefulSetCurrent = sts.Status.ObservedGeneration >= sts.Generation && sts.Status.UpdateRevision != ""
+	}
+	for i := range obs.Pods {
+		p := &obs.Pods[i]
+		ord, _ := topology.Ordinal(p.Name)
+		in.Pods = append(in.Pods, restartPod{Name: p.Name, Ordinal: ord, Ready: podReady(p),
+			Deleting: p.DeletionTimestamp != nil, UID: string(p.UID)})
+	}
+	return in
+}
+
+// restartMember deletes the pod the roll picked; the StatefulSet controller recreates it from
+// the current template. The UID precondition makes sure the pod deleted is the one observed,
+// not a replacement created since.
+func (r *Reconciler) restartMember(ctx context.Context, zke *v1alpha1.ZKEnsemble, d restartDecision) error {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: zke.Namespace, Name: d.Pod}}
+	uid := types.UID(d.UID)
+	err := r.Client.Delete(ctx, pod, client.Preconditions{UID: &uid})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil // gone or replaced meanwhile: the next observation sees it
+	}
+	if err != nil {
+		return fmt.Errorf("restart member %s: %w", d.Pod, err)
+	}
+	log.FromContext(ctx).Info("restarting member", "pod", d.Pod, "role", string(d.Role), "why", d.Why)
+	r.Recorder.Eventf(zke, pod, corev1.EventTypeNormal, "RestartingMember", "Restart",
+		"restarting %s (%s) to apply the current spec: %s", d.Pod, roleName(d.Role), d.Why)
+	return nil
+}
+
+func roleName(r v1alpha1.MemberRole) string {
+	if r == "" {
+		return "role unknown"
+	}
+	return string(r)
 }
 
 // SetupWithManager watches ZKEnsembles (spec changes only: the operator's own status writes
