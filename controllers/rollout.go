@@ -21,6 +21,9 @@ import (
 //     the old spec. Restarting the leader costs an election; doing it once, at the end, and
 //     not first (the highest myid usually leads, and an ordinal-ordered roll would take it
 //     first) is what keeps a roll to a single leader change;
+//   - the members' own voter count (mntr zk_quorum_size) must also keep a quorum after the
+//     restart: after a scale-down that no reconfig carried out they still count the removed
+//     members, and the roll then waits rather than take the ensemble below their majority;
 //   - a single-member ensemble has no quorum to protect: its one pod is restarted when Ready;
 //   - nothing is restarted until the StatefulSet controller has seen the applied template
 //     (its observedGeneration and updateRevision), so "outdated" is judged against it.
@@ -117,6 +120,16 @@ func decideRestart(in restartInput) restartDecision {
 			return wait("no single leader (%s)", s.Leader)
 		case s.SyncedVoters < s.Voters:
 			return wait("%d of %d voters are synced with the leader; a restart now could cost the quorum", s.SyncedVoters, s.Voters)
+		}
+		// The members' own count of voters (zk_quorum_size) decides their quorum, not the
+		// spec: after a scale-down without reconfig they still count the removed members,
+		// and restarting one more could leave less than a majority of *their* voters.
+		known := int64(s.Voters)
+		for _, m := range in.Members {
+			known = max(known, m.QuorumSize)
+		}
+		if left := int64(s.SyncedVoters) - 1; left < int64(observe.QuorumOf(int32(known))) {
+			return wait("members count %d voters; a restart would leave %d synced, below their quorum of %d", known, left, observe.QuorumOf(int32(known)))
 		}
 	}
 	// Followers first, highest ordinal first; the leader (or a standalone) last.

@@ -55,6 +55,16 @@ func TestDecideRestart(t *testing.T) {
 		{"a member does not answer", healthyRoll(func(in *restartInput) {
 			in.Members[0] = observe.Member{ID: 1, Pod: "zk-0", Role: v1alpha1.RoleUnknown, Error: "dial refused"}
 		}), "", true, "do not answer"},
+		{"members still count removed voters", healthyRoll(func(in *restartInput) {
+			for i := range in.Members {
+				in.Members[i].QuorumSize = 5 // a 5→3 scale-down no reconfig carried out
+			}
+		}), "", true, "members count 5 voters; a restart would leave 2 synced, below their quorum of 3"},
+		{"members count the spec's voters", healthyRoll(func(in *restartInput) {
+			for i := range in.Members {
+				in.Members[i].QuorumSize = 3
+			}
+		}), "zk-1", false, ""},
 		{"no leader", healthyRoll(func(in *restartInput) { in.Members[2].Role = v1alpha1.RoleFollower }), "", true, "no single leader"},
 		{"two leaders", healthyRoll(func(in *restartInput) { in.Members[0].Role = v1alpha1.RoleLeader }), "", true, "no single leader"},
 		{"scale-down leftovers are not the roll's", healthyRoll(func(in *restartInput) {
