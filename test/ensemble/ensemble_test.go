@@ -46,6 +46,42 @@ func connect(t *testing.T, addrs ...string) *zk.Conn {
 	return c
 }
 
+// orderedHosts is a zk.HostProvider that tries servers in its own order (zk.Connect shuffles
+// the list before it calls Init), so a test decides which member a session starts on.
+type orderedHosts struct {
+	servers []string
+	next    int
+	tried   int
+}
+
+func (h *orderedHosts) Init([]string) error { return nil }
+func (h *orderedHosts) Len() int            { return len(h.servers) }
+func (h *orderedHosts) Connected()          { h.tried = 0 }
+func (h *orderedHosts) Next() (string, bool) {
+	s := h.servers[h.next]
+	h.next = (h.next + 1) % len(h.servers)
+	h.tried++
+	return s, h.tried > len(h.servers)
+}
+
+// connectOrdered is connect with the servers tried in the order given.
+func connectOrdered(t *testing.T, addrs ...string) *zk.Conn {
+	t.Helper()
+	c, _, err := zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}), zk.WithHostProvider(&orderedHosts{servers: addrs}))
+	if err != nil {
+		t.Fatalf("connect %v: %v", addrs, err)
+	}
+	t.Cleanup(c.Close)
+	deadline := time.Now().Add(opTimeout)
+	for c.State() != zk.StateHasSession {
+		if time.Now().After(deadline) {
+			t.Fatalf("no session with %v within %v (state %v)", addrs, opTimeout, c.State())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return c
+}
+
 // withTimeout runs fn, failing the test if it does not return in time.
 func withTimeout[T any](t *testing.T, what string, fn func() (T, error)) T {
 	t.Helper()
@@ -79,7 +115,8 @@ func TestThreeMembers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	e := harness.StartEnsemble(t, 3, harness.EnsembleOptions{})
+	// extendedTypesEnabled: the Curator scenarios create TTL nodes.
+	e := harness.StartEnsemble(t, 3, harness.EnsembleOptions{Extra: []string{"extendedTypesEnabled=true"}})
 	if got := modes(e); got["leader"] != 1 || got["follower"] != 2 {
 		t.Fatalf("modes = %v, want one leader and two followers", got)
 	}
@@ -176,21 +213,23 @@ func TestThreeMembers(t *testing.T) {
 	})
 
 	t.Run("session resumes on another member", func(t *testing.T) {
-		c := connect(t, followers[0].Addr(), followers[1].Addr(), leader.Addr())
+		// In this order (go-zookeeper shuffles by default): the session starts on a follower.
+		c := connectOrdered(t, followers[0].Addr(), followers[1].Addr(), leader.Addr())
 		withTimeout(t, "create", func() (string, error) { return c.Create("/moving", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)) })
 		sid := c.SessionID()
 		// Kill the connection's member: the client reconnects elsewhere with id and password.
 		var cur *harness.Member
 		for _, m := range e.Members {
-			if strings.Contains(c.Server(), fmt.Sprint(":", strings.Split(m.Addr(), ":")[1])) {
+			// Members share the client port on their own loopback addresses: match host and port.
+			if c.Server() == m.Addr() {
 				cur = m
 			}
 		}
 		if cur == nil {
 			t.Fatalf("cannot tell which member %s is", c.Server())
 		}
-		if cur == leader {
-			t.Skip("connected to the leader; this case wants a follower")
+		if cur != followers[0] {
+			t.Fatalf("session on %s, want the first server given (%s)", c.Server(), followers[0].Addr())
 		}
 		cur.Kill()
 		t.Cleanup(func() {
@@ -236,6 +275,25 @@ func TestThreeMembers(t *testing.T) {
 			t.Fatalf("kazoo recipes failed: %v\n%s", err, out)
 		}
 		t.Logf("kazoo recipes:\n%s", out)
+	})
+
+	t.Run("Curator recipes through a connect string of all members", func(t *testing.T) {
+		if why := harness.CuratorMissing(); why != "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal(why)
+			}
+			t.Skip(why)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		out, err := harness.RunCurator(ctx, t.TempDir(), e.ConnectString())
+		t.Logf("Curator recipes:\n%s", out)
+		if err != nil {
+			t.Fatalf("Curator recipes failed (%v, ctx %v); see the FAIL lines above", err, ctx.Err())
+		}
+		if !strings.Contains(out, "16 of 16 scenarios passed") {
+			t.Fatal("not every Curator scenario passed")
+		}
 	})
 }
 
