@@ -1,0 +1,226 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkensemble/zkensemble/test/harness"
+)
+
+// TestRollingRestart brings up the `make run` loop on its own cluster and rolls the sample
+// ensemble through a serverConfig change (rollingRestart).
+// TODO(next): share one cluster with TestMakeRunLoop; the setup below repeats its own.
+func TestRollingRestart(t *testing.T) {
+	harness.LockClientPort2181(t)
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		skipOrFail(t, "needs root on Linux (the node agent uses mount namespaces)")
+	}
+	if testing.Short() {
+		t.Skip("starts a cluster, the operator and an ensemble; skipped with -short")
+	}
+	root := repoRoot()
+	toolsOut, err := exec.Command(filepath.Join(root, "hack", "kube-tools.sh"), "path").CombinedOutput()
+	if err != nil {
+		skipOrFail(t, "control-plane tools missing (make tools): %s", toolsOut)
+	}
+	e := &env{root: root, stateDir: t.TempDir(), tools: strings.TrimSpace(string(toolsOut))}
+	bin := os.Getenv("ZKE_BINARY")
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "zkensemble")
+		if out, err := e.run(5*time.Minute, nil, "go", "build", "-o", bin, "."); err != nil {
+			t.Fatalf("building zkensemble: %v\n%s", err, out)
+		}
+	}
+	e.podNet = fmt.Sprintf("127.%d.%d.", 100+rand.IntN(100), rand.IntN(250))
+	e.vars = []string{"LOCAL_CLUSTER_DIR=" + e.stateDir, "ZKE_BINARY=" + bin,
+		"LOCAL_CLUSTER_POD_CIDR=" + e.podNet + "0/24", "RUN_LOCAL_READY_SECONDS=150",
+		"KUBECONFIG=" + e.kubeconfig()}
+	script := filepath.Join(root, "hack", "run-local.sh")
+	t.Cleanup(func() {
+		if t.Failed() {
+			data, _ := os.ReadFile(filepath.Join(e.stateDir, "logs", "operator.log"))
+			lines := strings.Split(string(data), "\n")
+			t.Logf("---- last lines of operator.log:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+		if out, err := e.run(2*time.Minute, []string{"RUN_LOCAL_ONESHOT=down"}, script); err != nil {
+			t.Errorf("teardown: %v\n%s", err, out)
+		}
+		if left := leftovers(e.stateDir); len(left) > 0 {
+			t.Errorf("processes left after teardown:\n%s", strings.Join(left, "\n"))
+		}
+	})
+	if out, err := e.run(4*time.Minute, []string{"RUN_LOCAL_ONESHOT=1"}, script); err != nil {
+		t.Fatalf("run-local.sh: %v\n%s", err, out)
+	}
+	rollingRestart(t, e)
+}
+
+// rollingRestart changes the ZKEnsemble's serverConfig on a Ready 3-member ensemble and checks
+// the operator's quorum-gated rolling restart (controllers/rollout.go) end to end:
+//   - every member pod is replaced, one at a time (never two member pods missing or unready
+//     at once, as seen by a poller every 200 ms);
+//   - the pod that led when the roll began is replaced last;
+//   - afterwards all three run the new config hash, one leads, and every write a client had
+//     acknowledged during the roll is readable (sync+read) through every member.
+func rollingRestart(t *testing.T, e *env) {
+	t.Helper()
+	before := e.pods(t)
+	if len(before) != members {
+		t.Fatalf("%d member pods before the roll, want %d", len(before), members)
+	}
+	leader := e.ensemble(t).Status.Leader
+	if leader == "" {
+		t.Fatal("no leader before the roll")
+	}
+	var ips []string
+	for _, p := range before {
+		ips = append(ips, net.JoinHostPort(p.ip, clientPort))
+	}
+
+	// A writer through all members, recording what was acknowledged.
+	c, _, err := zk.Connect(ips, 10*time.Second, zk.WithLogger(zkQuiet{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const dir = "/e2e-roll"
+	if _, err := c.Create(dir, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+		t.Fatalf("create %s: %v", dir, err)
+	}
+	var (
+		mu    sync.Mutex
+		acked []string
+		ackAt []time.Time
+		stop  = make(chan struct{})
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for i := 0; i < 100000; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p := fmt.Sprintf("%s/w%06d", dir, i)
+			if _, err := c.Create(p, []byte(p), 0, zk.WorldACL(zk.PermAll)); err == nil {
+				mu.Lock()
+				acked = append(acked, p)
+				ackAt = append(ackAt, time.Now())
+				mu.Unlock()
+			} else {
+				time.Sleep(50 * time.Millisecond) // connection loss while a member restarts
+			}
+		}
+	}()
+
+	e.kubectl(t, "patch", "zke", ensembleName, "--type", "merge", "-p", `{"spec":{"serverConfig":{"maxClientCnxns":"121"}}}`)
+
+	// Watch the pods until every one has a new UID and all are Ready again.
+	replacedAt := map[string]time.Time{}
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		now := e.pods(t)
+		down := 0
+		for name := range before {
+			p, ok := now[name]
+			if !ok || !p.ready {
+				down++
+			}
+			if ok && p.uid != before[name].uid {
+				if _, seen := replacedAt[name]; !seen {
+					replacedAt[name] = time.Now()
+					t.Logf("roll: %s replaced", name)
+				}
+			}
+		}
+		if down > 1 {
+			t.Errorf("roll: %d member pods missing or unready at once: %v", down, now)
+		}
+		if len(replacedAt) == members && down == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("roll not finished after 4 min: replaced %v\n%s", replacedAt,
+				e.kubectl(t, "get", "zke,pods", "-o", "wide"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	order := make([]string, 0, members)
+	for name := range replacedAt {
+		order = append(order, name)
+	}
+	sort.Slice(order, func(i, j int) bool { return replacedAt[order[i]].Before(replacedAt[order[j]]) })
+	t.Logf("roll order %v; leader before the roll %s", order, leader)
+	if order[len(order)-1] != leader {
+		t.Errorf("the leader %s was not restarted last: order %v", leader, order)
+	}
+	events := e.kubectl(t, "get", "events", "--field-selector", "reason=RestartingMember", "-o", "custom-columns=MSG:.message")
+	if n := strings.Count(events, "to apply the current spec"); n != members {
+		t.Errorf("%d RestartingMember events, want %d:\n%s", n, members, events)
+	}
+
+	// Wait for a leader with every voter synced, then stop the writer and check its writes.
+	deadline = time.Now().Add(60 * time.Second)
+	for e.ensemble(t).Status.ReadyReplicas != members || e.ensemble(t).Status.Leader == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("ensemble not Ready after the roll: %+v", e.ensemble(t).Status)
+		}
+		time.Sleep(time.Second)
+	}
+	time.Sleep(2 * time.Second) // some writes after the roll too
+	close(stop)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("writer did not stop")
+	}
+	mu.Lock()
+	want := append([]string(nil), acked...)
+	var maxGap time.Duration
+	for i := 1; i < len(ackAt); i++ {
+		maxGap = max(maxGap, ackAt[i].Sub(ackAt[i-1]))
+	}
+	mu.Unlock()
+	t.Logf("roll: longest pause between two acknowledged writes %v (one writer, all members in its connect string)", maxGap.Round(time.Millisecond))
+	if len(want) == 0 {
+		t.Fatal("no write was acknowledged during the roll")
+	}
+	for name, p := range e.pods(t) {
+		r := connect(t, p.ip)
+		if _, err := r.Sync(dir); err != nil {
+			t.Fatalf("sync through %s: %v", name, err)
+		}
+		children, _, err := r.Children(dir)
+		r.Close()
+		if err != nil {
+			t.Fatalf("children of %s through %s: %v", dir, name, err)
+		}
+		have := map[string]bool{}
+		for _, ch := range children {
+			have[dir+"/"+ch] = true
+		}
+		var lost []string
+		for _, w := range want {
+			if !have[w] {
+				lost = append(lost, w)
+			}
+		}
+		if len(lost) > 0 {
+			t.Errorf("%s lacks %d of %d acknowledged writes, e.g. %v", name, len(lost), len(want), lost[:min(5, len(lost))])
+		}
+	}
+	t.Logf("roll: %d writes acknowledged during the roll, all present on every member", len(want))
+}
