@@ -159,6 +159,11 @@ func runServer(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if err := startMetrics(ctx, zc, cfg.ClientAddr, s.Stats, logger); err != nil {
+		logger.Error("starting server", "err", err)
+		s.Close()
+		return 1
+	}
 	if err := s.Serve(ctx); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1
@@ -300,6 +305,11 @@ func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr string, 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if err := startMetrics(ctx, zc, ec.ClientAddr, s.Stats, logger); err != nil {
+		logger.Error("starting server", "err", err)
+		s.Close()
+		return 1
+	}
 	if err := s.Serve(ctx); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1

@@ -41,10 +41,6 @@ const (
 // 4lw.commands.whitelist when the user's list lacks them.
 var RequiredFourLetterWords = []string{"ruok", "srvr", "mntr"}
 
-// prometheusProvider is ZooKeeper's metrics provider class; writing ZooKeeper's own keys keeps
-// the zoo.cfg meaningful to both servers (ZooKeeper's Prometheus metrics provider docs).
-const prometheusProvider = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
-
 // configKeyPattern accepts the key names ZooKeeper uses (tickTime, autopurge.purgeInterval,
 // 4lw.commands.whitelist, jute.maxbuffer): nothing the properties syntax would read as a
 // separator, comment or escape.
@@ -133,11 +129,10 @@ func ZooCfgConfig(zke *v1alpha1.ZKEnsemble, opts Options) (*zoocfg.Config, []zoo
 	c.QuorumListenOnAllIPs = false
 	c.FourLetterWordWhitelist = withRequiredWords(c.FourLetterWordWhitelist)
 	if spec.Metrics.Enabled {
-		if c.Other == nil {
-			c.Other = map[string]string{}
-		}
-		c.Other["metricsProvider.className"] = prometheusProvider
-		c.Other["metricsProvider.httpPort"] = fmt.Sprint(spec.Ports.Metrics)
+		// The server binds it on the member's own address, like the ports above
+		// (pkg/cmd metricsAddr), unless serverConfig names metricsProvider.httpHost.
+		c.MetricsProviderClassName = zoocfg.PrometheusMetricsProvider
+		c.MetricsHTTPPort = int(spec.Ports.Metrics)
 	}
 
 	c.Servers = c.Servers[:0]

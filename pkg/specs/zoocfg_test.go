@@ -123,8 +123,13 @@ func TestZooCfgRoundTrip(t *testing.T) {
 			},
 			opts: testOpts,
 			check: func(t *testing.T, c *zoocfg.Config) {
-				if c.Other["metricsProvider.httpPort"] != "9141" || c.Other["metricsProvider.className"] != prometheusProvider {
-					t.Errorf("metrics keys = %v", c.Other)
+				// ZooKeeper's own keys, so the zoo.cfg means the same to both servers.
+				if c.MetricsHTTPPort != 9141 || c.MetricsProviderClassName != zoocfg.PrometheusMetricsProvider || c.MetricsHTTPHost != "" {
+					t.Errorf("metrics keys = %q %q %d", c.MetricsProviderClassName, c.MetricsHTTPHost, c.MetricsHTTPPort)
+				}
+				text := string(c.Marshal())
+				if !strings.Contains(text, "metricsProvider.className="+zoocfg.PrometheusMetricsProvider+"\n") || !strings.Contains(text, "metricsProvider.httpPort=9141\n") {
+					t.Errorf("zoo.cfg lacks the metrics keys:\n%s", text)
 				}
 			},
 		},

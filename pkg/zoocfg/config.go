@@ -44,6 +44,13 @@ type Config struct {
 	ExtendedTypesEnabled    bool        // extendedTypesEnabled; false: createTTL answers Unimplemented
 	// SuperDigest is DigestAuthenticationProvider.superDigest, "super:<base64 sha1>"; "" = none.
 	SuperDigest string
+	// MetricsProviderClassName is metricsProvider.className; "" = ZooKeeper's default
+	// (DefaultMetricsProvider: no endpoint). PrometheusMetricsProvider turns on /metrics.
+	MetricsProviderClassName string
+	// MetricsHTTPHost and MetricsHTTPPort are metricsProvider.httpHost ("" = not set; ZooKeeper
+	// binds 0.0.0.0) and metricsProvider.httpPort (0 = not set; ZooKeeper's default 7000).
+	MetricsHTTPHost string
+	MetricsHTTPPort int
 
 	// Servers are the server.N lines, sorted by ID.
 	Servers []ServerLine
@@ -59,6 +66,25 @@ type Config struct {
 	// (zoo.cfg.dynamic.<hex>, QuorumPeerConfig.getVersionFromFilename); set by Load, never
 	// written by Marshal.
 	DynamicVersion int64
+}
+
+// The metrics providers of metricsProvider.className (ZooKeeper's MetricsProviderBootstrap).
+const (
+	PrometheusMetricsProvider = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
+	DefaultMetricsProvider    = "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"
+	// DefaultMetricsHTTPPort is PrometheusMetricsProvider's httpPort default.
+	DefaultMetricsHTTPPort = 7000
+)
+
+// PrometheusEnabled says whether metricsProvider.className asks for the Prometheus endpoint.
+func (c *Config) PrometheusEnabled() bool { return c.MetricsProviderClassName == PrometheusMetricsProvider }
+
+// EffectiveMetricsHTTPPort is metricsProvider.httpPort with its default.
+func (c *Config) EffectiveMetricsHTTPPort() int {
+	if c.MetricsHTTPPort == 0 {
+		return DefaultMetricsHTTPPort
+	}
+	return c.MetricsHTTPPort
 }
 
 // ZooKeeper's defaults (QuorumPeerConfig, ZooKeeperServer, QuorumCnxManager, FileTxnLog,

@@ -72,6 +72,21 @@ var fields = []field{
 	boolField("reconfigEnabled", func(c *Config) *bool { return &c.ReconfigEnabled }, false),
 	stringField("dynamicConfigFile", func(c *Config) *string { return &c.DynamicConfigFile },
 		func(c *Config) bool { return c.DynamicConfigFile != "" }),
+	{
+		key: "metricsProvider.className",
+		set: func(c *Config, v string) (string, error) {
+			c.MetricsProviderClassName = v
+			switch v {
+			case PrometheusMetricsProvider, DefaultMetricsProvider:
+				return "", nil
+			}
+			return "a metrics provider zkensemble does not implement; no metrics endpoint (only " + PrometheusMetricsProvider + ")", nil
+		},
+		get: func(c *Config) (string, bool) { return c.MetricsProviderClassName, c.MetricsProviderClassName != "" },
+	},
+	stringField("metricsProvider.httpHost", func(c *Config) *string { return &c.MetricsHTTPHost },
+		func(c *Config) bool { return c.MetricsHTTPHost != "" }),
+	intField("metricsProvider.httpPort", func(c *Config) *int { return &c.MetricsHTTPPort }, 1, 65535, nonZero),
 	stringField("4lw.commands.whitelist", func(c *Config) *string { return &c.FourLetterWordWhitelist },
 		func(c *Config) bool { return c.FourLetterWordWhitelist != DefaultFourLetterWordWhitelist }),
 	{

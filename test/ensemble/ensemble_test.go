@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -111,12 +115,18 @@ func modes(e *harness.Ensemble) map[string]int {
 	return out
 }
 
+// metricsPort is the Prometheus port of TestThreeMembers' members (metricsProvider.httpPort).
+const metricsPort = 17000
+
 func TestThreeMembers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	// extendedTypesEnabled: the Curator scenarios create TTL nodes.
-	e := harness.StartEnsemble(t, 3, harness.EnsembleOptions{Extra: []string{"extendedTypesEnabled=true"}})
+	// extendedTypesEnabled: the Curator scenarios create TTL nodes. The Prometheus endpoint is
+	// on for the metrics subtest; each member binds its own address on the one port.
+	e := harness.StartEnsemble(t, 3, harness.EnsembleOptions{Extra: []string{"extendedTypesEnabled=true",
+		"metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+		"metricsProvider.httpPort=" + strconv.Itoa(metricsPort)}})
 	if got := modes(e); got["leader"] != 1 || got["follower"] != 2 {
 		t.Fatalf("modes = %v, want one leader and two followers", got)
 	}
@@ -130,6 +140,34 @@ func TestThreeMembers(t *testing.T) {
 			followers = append(followers, m)
 		}
 	}
+
+	t.Run("Prometheus metrics on every member", func(t *testing.T) {
+		for _, m := range e.Members {
+			host, _, _ := net.SplitHostPort(m.Addr())
+			url := "http://" + net.JoinHostPort(host, strconv.Itoa(metricsPort)) + "/metrics"
+			body := withTimeout(t, "GET "+url, func() (string, error) {
+				resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url)
+				if err != nil {
+					return "", err
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				if resp.StatusCode != http.StatusOK {
+					return "", fmt.Errorf("status %s", resp.Status)
+				}
+				return string(b), err
+			})
+			wants := []string{"# TYPE znode_count gauge\n", "\nquorum_size 3.0\n", "\nnum_alive_connections "}
+			if m == leader {
+				wants = append(wants, "\nsynced_followers 2.0\n", "\nlearners 2.0\n")
+			}
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s lacks %q:\n%s", url, want, body)
+				}
+			}
+		}
+	})
 
 	t.Run("mntr", func(t *testing.T) {
 		out := withTimeout(t, "mntr", func() (string, error) { return harness.FourLW(leader.Addr(), "mntr") })
