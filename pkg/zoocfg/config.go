@@ -77,7 +77,9 @@ const (
 )
 
 // PrometheusEnabled says whether metricsProvider.className asks for the Prometheus endpoint.
-func (c *Config) PrometheusEnabled() bool { return c.MetricsProviderClassName == PrometheusMetricsProvider }
+func (c *Config) PrometheusEnabled() bool {
+	return c.MetricsProviderClassName == PrometheusMetricsProvider
+}
 
 // EffectiveMetricsHTTPPort is metricsProvider.httpPort with its default.
 func (c *Config) EffectiveMetricsHTTPPort() int {
