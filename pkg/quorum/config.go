@@ -96,6 +96,10 @@ type Config struct {
 	// OnTouch (on the leader) receives the sessions a learner's clients touched, with every
 	// PING it answers; called on the link's reader goroutine.
 	OnTouch func(from uint64, ts []SessionTouch)
+	// OnRevalidate (on the leader) answers a learner's REVALIDATE: whether session sessionID,
+	// reconnecting to learner from, is valid (and, if so, now owned by that learner). Called
+	// on the link's reader goroutine; it must not block on the member.
+	OnRevalidate func(from uint64, sessionID int64, timeoutMillis int32) bool
 
 	// QuorumListener and ElectionListener, when set, are used instead of listening on this
 	// member's addresses (tests bind port 0 first). The member closes them on Stop.

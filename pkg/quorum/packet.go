@@ -54,6 +54,8 @@ func ToPacket(m zab.Message, from uint64) (jute.QuorumPacket, error) {
 		return requestToPacket(m)
 	case msgSync:
 		qp.Data = m.Data
+	case msgRevalidate:
+		qp.Zxid, qp.Data = -1, m.Data
 	case zab.MsgPing:
 		// A learner's PING carries its session touches (forward.go); the leader's none.
 		qp.Data = m.Data
@@ -95,6 +97,8 @@ func FromPacket(qp jute.QuorumPacket) (m zab.Message, snapBytes int64, err error
 		return m, 0, err
 	case msgSync:
 		m.Data = qp.Data
+	case msgRevalidate:
+		m.Zxid, m.Data = 0, qp.Data
 	case zab.MsgPing:
 		// A learner's PING carries its session touches (forward.go); zab ignores Data.
 		m.Data = qp.Data

@@ -120,7 +120,7 @@ func TestReadPacketRefusals(t *testing.T) {
 		{"truncated data", append(hdr(2, 10), 1, 2, 3), io.ErrUnexpectedEOF},
 		{"unknown type", jute.Marshal(&jute.QuorumPacket{Type: 99}), ErrUnexpectedPacket},
 		{"REQUEST shorter than its header", jute.Marshal(&jute.QuorumPacket{Type: 1}), ErrMalformed},
-		{"REVALIDATE is not spoken", jute.Marshal(&jute.QuorumPacket{Type: 6}), ErrUnexpectedPacket},
+		{"COMMITANDACTIVATE is not spoken (no reconfig yet)", jute.Marshal(&jute.QuorumPacket{Type: 9}), ErrUnexpectedPacket},
 		{"ackepoch -1", ackEpoch(-1), ErrUnexpectedPacket},
 		{"followerinfo garbage", jute.Marshal(&jute.QuorumPacket{Type: 11, Data: []byte{1}}), ErrMalformed},
 		{"snap too large", jute.Marshal(&jute.QuorumPacket{Type: 15, Data: jute.Marshal(&snapHeader{Zxid: 1, Bytes: 1 << 21})}), ErrPacketTooLarge},

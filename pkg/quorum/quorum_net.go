@@ -45,6 +45,8 @@ type quorumNet struct {
 	onRequest func(from uint64, r Request)
 	onSync    func(r SyncReply)
 	onTouch   func(from uint64, ts []SessionTouch)
+	onReval   func(from uint64, sessionID int64, timeoutMillis int32) bool
+	reval     *revalidations // a learner's REVALIDATEs waiting for answers
 
 	mu      sync.Mutex
 	conns   map[uint64]*qconn
@@ -81,6 +83,8 @@ func newQuorumNet(cfg *Config, ln net.Listener, deliver func(zab.Message) bool) 
 		onRequest:   cfg.OnRequest,
 		onSync:      cfg.OnSync,
 		onTouch:     cfg.OnTouch,
+		onReval:     cfg.OnRevalidate,
+		reval:       &revalidations{},
 	}
 	for _, p := range cfg.Peers {
 		n.peers[p.ID] = p
@@ -275,6 +279,8 @@ func expectedOn(inbound bool, t zab.MessageType) bool {
 	switch t {
 	case zab.MsgAck, zab.MsgPing, zab.MsgAckEpoch, msgRequest:
 		return inbound || t == zab.MsgPing
+	case msgRevalidate:
+		return true // asked by the learner, answered by the leader
 	case msgSync:
 		return !inbound
 	case zab.MsgProposal, zab.MsgCommit, zab.MsgInform, zab.MsgNewLeader, zab.MsgUpToDate,
@@ -413,6 +419,25 @@ func (n *quorumNet) client(qc *qconn, m zab.Message) (handled bool, err error) {
 		if n.onSync != nil {
 			n.onSync(r)
 		}
+		return true, nil
+	case msgRevalidate:
+		if !qc.inbound {
+			id, valid, err := decodeRevalidateAnswer(m.Data)
+			if err != nil {
+				return true, err
+			}
+			n.reval.answer(id, valid)
+			return true, nil
+		}
+		id, timeout, err := decodeRevalidateAsk(m.Data)
+		if err != nil {
+			return true, err
+		}
+		valid := false
+		if n.onReval != nil {
+			valid = n.onReval(qc.peer, id, timeout)
+		}
+		n.send(zab.Message{Type: msgRevalidate, To: qc.peer, Conn: qc.id, Data: encodeRevalidateAnswer(id, valid)})
 		return true, nil
 	case zab.MsgPing:
 		if qc.inbound && len(m.Data) > 0 {

@@ -73,6 +73,10 @@ type ensemble struct {
 
 	// watchTerm goroutine only: the deadline of each session last relayed to the leader.
 	relayed map[int64]int64
+
+	// owners: the leader's record of which server each session is attached to
+	// (ensemble_owners.go).
+	owners sessionOwners
 }
 
 // term identifies one period of serving: a role under one leader in one epoch. Anything
@@ -136,6 +140,7 @@ func (s *Server) startEnsemble(ec EnsembleConfig) error {
 		OnRequest:        e.onRequest,
 		OnSync:           e.onSync,
 		OnTouch:          e.onTouch,
+		OnRevalidate:     e.onRevalidate,
 		QuorumListener:   ec.QuorumListener,
 		ElectionListener: ec.ElectionListener,
 		Logger:           s.logger,

@@ -44,6 +44,17 @@ func (e *ensemble) apply(ents []zab.Entry) {
 			panic(fmt.Sprintf("server: committed txn does not decode: %v", err))
 		}
 		r := e.match(hdr)
+		if r != nil && r.conn != nil && isSessionMoved(hdr, txn) {
+			// The session is attached to another server now: close this connection
+			// without an answer, as FinalRequestProcessor does on SessionMovedException.
+			s.applyOne(Proposal{Zxid: hdr.Zxid, Hdr: hdr, Txn: txn})
+			e.drop(r, "session moved to another server")
+			e.applied(hdr.Zxid)
+			continue
+		}
+		if protocol.OpCode(hdr.Type) == protocol.OpCloseSession {
+			e.owners.forget(hdr.ClientID)
+		}
 		s.applyOne(Proposal{Zxid: hdr.Zxid, Hdr: hdr, Txn: txn, req: r})
 		if r == nil && protocol.OpCode(hdr.Type) == protocol.OpCloseSession {
 			// A session expired by the leader, or closed through another member: close its
@@ -71,7 +82,9 @@ func (e *ensemble) match(hdr jute.TxnHeader) *request {
 		return nil
 	}
 	k := reqKey{hdr.ClientID, hdr.Cxid}
-	if r, ok := e.byKey[k]; ok {
+	// A sync is never a txn: a txn under the same (session, cxid) came from another
+	// connection of the session (one resumed elsewhere, with its own xids), not from it.
+	if r, ok := e.byKey[k]; ok && r.op != protocol.OpSync {
 		delete(e.byKey, k)
 		return r
 	}

@@ -86,6 +86,7 @@ func (e *ensemble) beginProcTerm(t term, st quorum.Status) bool {
 	s.prepMu.Lock()
 	s.prep.Reset()
 	s.prepMu.Unlock()
+	e.owners.reset() // claimed again by each session's first request in this term
 	e.procTerm = t
 	e.lastProposed = int64(st.LastZxid)
 	return true
@@ -158,7 +159,12 @@ func (e *ensemble) propose(batch []*request) bool {
 	s.treeMu.RLock()
 	for _, r := range live {
 		last = e.nextZxid(last)
-		p := s.prepareOne(r, last, nowMillis, 0)
+		var p Proposal
+		if e.sessionMoved(r) {
+			p = movedProposal(r, last, nowMillis)
+		} else {
+			p = s.prepareOne(r, last, nowMillis, 0)
+		}
 		props = append(props, p)
 		data = append(data, p.Data)
 	}

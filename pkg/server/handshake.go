@@ -61,7 +61,14 @@ func (s *Server) handleConnect(c *conn, frame []byte) error {
 		old.close("session reconnected on another connection")
 	}
 	valid := session.CheckPassword(id, req.Passwd)
-	if valid {
+	if valid && s.ens != nil {
+		// An ensemble member asks its leader, which also takes note of where the session
+		// is attached now (SessionMoved).
+		var err error
+		if valid, err = s.ens.revalidate(id, timeout, now); err != nil {
+			return fmt.Errorf("session 0x%x: %w", id, err)
+		}
+	} else if valid {
 		s.sessMu.Lock()
 		valid = s.tracker.Touch(id, now.UnixMilli())
 		s.sessMu.Unlock()
