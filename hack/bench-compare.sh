@@ -2,16 +2,22 @@
 # `make bench-compare`: our standalone server and Apache ZooKeeper 3.8 standalone on this machine,
 # same bench, same run. Prints a Markdown table (and RSS) to paste into docs/benchmarks.md.
 # Env: DURATION (default 10s), SESSIONS (32), VALUE_SIZE (128), MIXES ("create set get mixed"),
-#      FORCE_SYNC (yes: both servers fsync every write batch, as shipped).
+#      FORCE_SYNC (yes: both servers fsync every write batch, as shipped),
+#      PIPELINE ("1": requests in flight per session; e.g. "1 8" runs every mix at both depths;
+#      1 is the documented closed-loop benchmark of issue #2).
+# Each row also reports the CPU time per op of the bench client (getrusage) and of the server
+# (/proc/<pid>/stat via -server-pid): on a shared machine these are steadier than ops/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}; SESSIONS=${SESSIONS:-32}; VALUE_SIZE=${VALUE_SIZE:-128}
-MIXES=${MIXES:-"create set get mixed"}; FORCE_SYNC=${FORCE_SYNC:-yes}
+MIXES=${MIXES:-"create set get mixed"}; FORCE_SYNC=${FORCE_SYNC:-yes}; PIPELINE=${PIPELINE:-1}
 hack/install-test-deps.sh
 go build -o bin/zkensemble .
 work=$(mktemp -d /tmp/zke-bench.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# The servers' data dirs (hundreds of MiB of txn log) go; logs and JSON results stay in $work.
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  rm -rf "$work/zk/data" "$work/zke/data"; }
 trap cleanup EXIT
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 waitsrvr() { for _ in $(seq 1 150); do
@@ -33,17 +39,21 @@ hack/apache-zk.sh "$work/zk/zoo.cfg" > "$work/zk/log" 2>&1 & pids+=($!); zkpid=$
 bin/zkensemble server --config "$work/zke/zoo.cfg" > "$work/zke/log" 2>&1 & pids+=($!); zkepid=$!
 waitsrvr "$zkport"; waitsrvr "$zkeport"
 results=()
-for mix in $MIXES; do
-  for target in zookeeper zkensemble; do
-    if [ $target = zookeeper ]; then port=$zkport; else port=$zkeport; fi
-    out="$work/$target-$mix.json"
-    bin/zkensemble bench -servers 127.0.0.1:$port -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
-      -mix "$mix" -duration "$DURATION" -label "$target" -json "$out" >&2
-    results+=("$out")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for depth in $PIPELINE; do
+  for mix in $MIXES; do
+    for target in zookeeper zkensemble; do
+      if [ $target = zookeeper ]; then port=$zkport; pid=$zkpid; else port=$zkeport; pid=$zkepid; fi
+      out="$work/$target-$mix-p$depth.json"
+      bin/zkensemble bench -servers 127.0.0.1:$port -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
+        -mix "$mix" -duration "$DURATION" -label "$target" -pipeline "$depth" -server-pid "$pid" -json "$out" >&2
+      results+=("$out")
+    done
   done
 done
 echo "## bench-compare $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "sessions=$SESSIONS value=${VALUE_SIZE}B duration=$DURATION forceSync=$FORCE_SYNC"
+echo "sessions=$SESSIONS value=${VALUE_SIZE}B duration=$DURATION forceSync=$FORCE_SYNC pipeline=$PIPELINE"
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 bin/zkensemble bench table "${results[@]}"
 echo

@@ -63,18 +63,19 @@ type client interface {
 // sessionTimeout is the session timeout every bench session asks for.
 const sessionTimeout = 30 * time.Second
 
-// dial opens one session with the configured client.
-func dial(ctx context.Context, cfg Config) (client, error) {
+// dial opens session i with the configured client.
+func dial(ctx context.Context, cfg Config, i int) (client, error) {
 	if cfg.Client == ClientRaw {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		c, err := dialRaw(cfg.Servers, sessionTimeout, cfg.ConnectTimeout)
+		c, err := dialRaw(rotate(cfg.Servers, i), sessionTimeout, cfg.ConnectTimeout)
 		if err != nil {
 			return nil, err
 		}
 		return c, nil
 	}
+	// go-zookeeper shuffles the server list itself, which spreads sessions over an ensemble.
 	c, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -6,8 +6,13 @@
 // goroutines or per-request allocation, so that on a machine the client shares with the server
 // the client's own CPU does not decide the result; or gozk (go-zookeeper/zk), what a Go
 // application would use. The workload is the same with both; every completed request's
-// latency goes into a Histogram (log-bucketed, <1% error). The result is a Result (JSON, one object per run, flat so runs tabulate easily; see
-// MarkdownTable) plus a one-line summary.
+// latency goes into a Histogram (log-bucketed, <1% error). With -pipeline N (raw client only)
+// each session keeps N requests in flight instead of one, as ZooKeeper's asynchronous API
+// allows; replies are matched in request order. The raw client's sessions start on the
+// servers of -servers round-robin. The result is a Result (JSON, one object per run, flat so
+// runs tabulate easily; see MarkdownTable) plus a one-line summary; it includes the bench's own
+// CPU time per op (getrusage) and, with -server-pid, the server's (cpu.go, /proc), because on
+// a shared machine CPU per op is a steadier measure than ops/s.
 //
 // Pure parts: Histogram (histogram.go), the operation mix (mix.go), Result rendering
 // (result.go). Run (run.go) is the shell: sockets, goroutines and the clock. The caller

@@ -33,7 +33,6 @@ type rawConn struct {
 	xid  int32
 
 	// Reused request records: passing their addresses to the encoder does not allocate.
-	hdr    jute.RequestHeader
 	create jute.CreateRequest
 	set    jute.SetDataRequest
 	get    jute.GetDataRequest
@@ -44,7 +43,9 @@ type rawConn struct {
 const rawReadBufferBytes = 16 << 10
 
 // dialRaw connects to the first server of servers that accepts and opens a session with
-// sessionTimeout, all within timeout.
+// sessionTimeout, all within timeout. Run rotates servers per session so that the sessions of
+// a run against an ensemble spread over its members round-robin, as ZooKeeper clients given
+// the same connect string do (they shuffle it).
 func dialRaw(servers []string, sessionTimeout, timeout time.Duration) (*rawConn, error) {
 	deadline := time.Now().Add(timeout)
 	var lastErr error
@@ -65,12 +66,23 @@ func dialRaw(servers []string, sessionTimeout, timeout time.Duration) (*rawConn,
 	return nil, fmt.Errorf("%w with %v: %v", ErrConnect, servers, lastErr)
 }
 
+// rotate returns servers starting at index i (mod len): session i's preference order.
+func rotate(servers []string, i int) []string {
+	if len(servers) < 2 {
+		return servers
+	}
+	k := i % len(servers)
+	out := make([]string, 0, len(servers))
+	out = append(out, servers[k:]...)
+	return append(out, servers[:k]...)
+}
+
 func (c *rawConn) handshake(sessionTimeout time.Duration, deadline time.Time) error {
 	_ = c.nc.SetDeadline(deadline)
 	defer func() { _ = c.nc.SetDeadline(time.Time{}) }()
 	req := jute.ConnectRequest{TimeOut: int32(sessionTimeout.Milliseconds()), Passwd: make([]byte, 16)}
 	c.wbuf = jute.AppendFrame(c.wbuf[:0], &req)
-	if _, err := c.nc.Write(c.wbuf); err != nil {
+	if err := c.flush(); err != nil {
 		return err
 	}
 	frame, err := c.readFrame()
@@ -110,37 +122,77 @@ func (c *rawConn) readFrame() ([]byte, error) {
 }
 
 // call sends one request and waits for its reply; it returns the reply body (valid until the
-// next call) and the server's error code as an error.
+// next call) and the server's error code as an error. Nothing else may be in flight.
 func (c *rawConn) call(op protocol.OpCode, body jute.Record) ([]byte, error) {
+	xid := c.queue(op, body)
+	if err := c.flush(); err != nil {
+		return nil, err
+	}
+	got, code, reply, err := c.nextReply()
+	if err != nil {
+		return nil, err
+	}
+	if got != xid {
+		return nil, fmt.Errorf("%w: reply xid %d, want %d", ErrRawProtocol, got, xid)
+	}
+	if code != protocol.ErrOk {
+		return nil, code
+	}
+	return reply, nil
+}
+
+// queue encodes one request behind those queued since the last flush and returns its xid.
+// Queued requests leave in one write (flush): a pipelined session sends what it can in one
+// syscall, as ZooKeeper's own clients batch their outgoing queue.
+func (c *rawConn) queue(op protocol.OpCode, body jute.Record) int32 {
 	c.xid++
 	if c.xid <= 0 { // negative xids are the server's (notification, ping, auth)
 		c.xid = 1
 	}
-	c.hdr = jute.RequestHeader{Xid: c.xid, Type: int32(op)}
-	c.wbuf = jute.AppendFrameRecords(c.wbuf[:0], &c.hdr, body)
-	if _, err := c.nc.Write(c.wbuf); err != nil {
-		return nil, err
+	c.wbuf = jute.AppendRequest(c.wbuf, c.xid, int32(op), body)
+	return c.xid
+}
+
+// flush writes the queued requests, if any.
+func (c *rawConn) flush() error {
+	if len(c.wbuf) == 0 {
+		return nil
 	}
+	_, err := c.nc.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	return err
+}
+
+// nextReply reads frames until a reply to a request (not a notification or ping) arrives and
+// returns its xid, error code and body (valid until the next read). The server answers a
+// session's requests in order, so the caller checks the xid against its oldest request.
+func (c *rawConn) nextReply() (xid int32, code protocol.ErrCode, body []byte, err error) {
 	for {
 		frame, err := c.readFrame()
 		if err != nil {
-			return nil, err
+			return 0, 0, nil, err
 		}
 		if len(frame) < replyHeaderBytes {
-			return nil, fmt.Errorf("%w: reply of %d bytes", ErrRawProtocol, len(frame))
+			return 0, 0, nil, fmt.Errorf("%w: reply of %d bytes", ErrRawProtocol, len(frame))
 		}
 		xid := int32(binary.BigEndian.Uint32(frame))
 		if xid == protocol.XidNotification || xid == protocol.XidPing {
 			continue
 		}
-		if xid != c.xid {
-			return nil, fmt.Errorf("%w: reply xid %d, want %d", ErrRawProtocol, xid, c.xid)
-		}
-		if code := protocol.ErrCode(int32(binary.BigEndian.Uint32(frame[12:]))); code != protocol.ErrOk {
-			return nil, code
-		}
-		return frame[replyHeaderBytes:], nil
+		code := protocol.ErrCode(int32(binary.BigEndian.Uint32(frame[12:])))
+		return xid, code, frame[replyHeaderBytes:], nil
 	}
+}
+
+// replyBuffered reports whether a whole frame is already in the read buffer, i.e. whether the
+// next nextReply can return without a syscall (a pipelined session flushes before it would block).
+func (c *rawConn) replyBuffered() bool {
+	n := c.br.Buffered()
+	if n < jute.FrameHeaderBytes {
+		return false
+	}
+	head, _ := c.br.Peek(jute.FrameHeaderBytes)
+	return n-jute.FrameHeaderBytes >= int(binary.BigEndian.Uint32(head))
 }
 
 // replyHeaderBytes is ReplyHeader's encoded size: xid int, zxid long, err int.
@@ -165,6 +217,11 @@ func (c *rawConn) Get(path string) error {
 	if err != nil {
 		return err
 	}
+	return checkGetReply(body)
+}
+
+// checkGetReply checks that a getData reply body carries data and a stat, without decoding it.
+func checkGetReply(body []byte) error {
 	if len(body) < 4+statBytes {
 		return fmt.Errorf("%w: getData reply of %d bytes", ErrRawProtocol, len(body))
 	}

@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +145,96 @@ func TestParseClient(t *testing.T) {
 		if tc.ok && got.String() != tc.in {
 			t.Errorf("String() = %q, want %q", got.String(), tc.in)
 		}
+	}
+}
+
+func TestRotate(t *testing.T) {
+	s := []string{"a", "b", "c"}
+	for i, want := range []string{"a b c", "b c a", "c a b", "a b c"} {
+		if got := strings.Join(rotate(s, i), " "); got != want {
+			t.Errorf("rotate(%d) = %q, want %q", i, got, want)
+		}
+	}
+	if got := rotate([]string{"x"}, 5); len(got) != 1 || got[0] != "x" {
+		t.Errorf("rotate of one = %v", got)
+	}
+	if s[0] != "a" {
+		t.Errorf("rotate changed its input: %v", s)
+	}
+}
+
+// TestRawClientReplyBuffered checks the look-ahead a pipelined session flushes by: true only
+// when a whole reply frame is already buffered.
+func TestRawClientReplyBuffered(t *testing.T) {
+	r1 := reply(1, protocol.ErrOk, &jute.SetDataResponse{})
+	r2 := reply(2, protocol.ErrOk, &jute.SetDataResponse{})
+	stream := append(append([]byte{}, r1...), r2[:len(r2)-1]...)
+	c := &rawConn{br: bufio.NewReaderSize(bytes.NewReader(stream), 1024)}
+	if c.replyBuffered() {
+		t.Fatal("nothing read yet, nothing buffered: want false before the first fill")
+	}
+	xid, code, _, err := c.nextReply()
+	if err != nil || xid != 1 || code != protocol.ErrOk {
+		t.Fatalf("first reply: xid %d code %v err %v", xid, code, err)
+	}
+	if c.replyBuffered() {
+		t.Error("second reply lacks its last byte: want false")
+	}
+	c = &rawConn{br: bufio.NewReaderSize(bytes.NewReader(append(append([]byte{}, r1...), r2...)), 1024)}
+	if _, _, _, err := c.nextReply(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.replyBuffered() {
+		t.Error("second reply whole in the buffer: want true")
+	}
+}
+
+// TestRawClientPipelines queues three requests, sends them with one flush and matches the
+// replies in order.
+func TestRawClientPipelines(t *testing.T) {
+	seen := make(chan int32, 8)
+	addr := fakeServer(t, func(xid int32, _ protocol.OpCode) [][]byte {
+		seen <- xid
+		return [][]byte{reply(xid, protocol.ErrOk, &jute.GetDataResponse{Stat: jute.Stat{Version: xid}})}
+	})
+	c, err := dialRaw([]string{addr}, 30*time.Second, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.nc.Close() }()
+	c.Bound(time.Now().Add(5 * time.Second))
+	var xids []int32
+	for i := 0; i < 3; i++ {
+		c.get = jute.GetDataRequest{Path: "/x"}
+		xids = append(xids, c.queue(protocol.OpGetData, &c.get))
+	}
+	if err := c.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.wbuf) != 0 {
+		t.Errorf("write buffer not emptied by flush: %d bytes", len(c.wbuf))
+	}
+	for _, want := range xids {
+		xid, code, body, err := c.nextReply()
+		if err != nil || xid != want || code != protocol.ErrOk || checkGetReply(body) != nil {
+			t.Fatalf("reply xid %d code %v err %v, want xid %d", xid, code, err, want)
+		}
+		if got := <-seen; got != want {
+			t.Errorf("server saw xid %d, want %d", got, want)
+		}
+	}
+}
+
+// TestRawClientEncodesWithoutAllocating guards the bench client's own cost per op.
+func TestRawClientEncodesWithoutAllocating(t *testing.T) {
+	c := &rawConn{wbuf: make([]byte, 0, 512)}
+	value := make([]byte, 128)
+	allocs := testing.AllocsPerRun(200, func() {
+		c.set = jute.SetDataRequest{Path: "/zkbench-1/s1/k1", Data: value, Version: -1}
+		c.queue(protocol.OpSetData, &c.set)
+		c.wbuf = c.wbuf[:0]
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per queued request, want 0", allocs)
 	}
 }

@@ -25,6 +25,13 @@ type Result struct {
 	Host          Host          `json:"host"`
 	// Client is the bench client library ("gozk" or "raw"; empty in results older than the flag).
 	Client string `json:"client,omitempty"`
+	// Pipeline is the number of requests each session kept in flight (0 in older results: 1).
+	Pipeline int `json:"pipeline,omitempty"`
+	// ClientCPUMicrosPerOp is the bench process's own CPU time (user+system, getrusage) per
+	// reply over the run; ServerCPUMicrosPerOp the server's (/proc/<pid>/stat, -server-pid),
+	// 0 when not measured. On a shared machine these are steadier than ops/s.
+	ClientCPUMicrosPerOp float64 `json:"clientCPUMicrosPerOp,omitempty"`
+	ServerCPUMicrosPerOp float64 `json:"serverCPUMicrosPerOp,omitempty"`
 }
 
 // LatencyMicros summarises the latency histogram, in microseconds.
@@ -52,9 +59,19 @@ func (r Result) Summary() string {
 	if label == "" {
 		label = strings.Join(r.Servers, ",")
 	}
-	return fmt.Sprintf("%s: mix=%s client=%s sessions=%d value=%dB %.1fs ops=%d (%.0f ops/s) errors=%d latency µs p50=%d p99=%d p99.9=%d max=%d",
+	line := fmt.Sprintf("%s: mix=%s client=%s sessions=%d value=%dB %.1fs ops=%d (%.0f ops/s) errors=%d latency µs p50=%d p99=%d p99.9=%d max=%d",
 		label, r.Mix, r.Client, r.Sessions, r.ValueSize, r.DurationSec, r.Ops, r.OpsPerSec, r.Errors,
 		r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max)
+	if r.Pipeline > 1 {
+		line += fmt.Sprintf(" pipeline=%d", r.Pipeline)
+	}
+	if r.ClientCPUMicrosPerOp > 0 {
+		line += fmt.Sprintf(" cpu µs/op client=%.1f", r.ClientCPUMicrosPerOp)
+	}
+	if r.ServerCPUMicrosPerOp > 0 {
+		line += fmt.Sprintf(" server=%.1f", r.ServerCPUMicrosPerOp)
+	}
+	return line
 }
 
 // LoadResults reads result files written by -json.
@@ -74,22 +91,46 @@ func LoadResults(paths []string) ([]Result, error) {
 	return out, nil
 }
 
-// MarkdownTable renders results side by side, one row per run, in the given order.
+// MarkdownTable renders results side by side, one row per run, in the given order. Columns
+// for the pipeline depth and the CPU per op appear only when some result has them, so tables of
+// older results keep their shape.
 func MarkdownTable(results []Result) string {
+	cpu := false
+	for _, r := range results {
+		cpu = cpu || r.Pipeline > 1 || r.ClientCPUMicrosPerOp > 0 || r.ServerCPUMicrosPerOp > 0
+	}
 	var b strings.Builder
-	b.WriteString("| label | mix | client | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | host |\n")
-	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	b.WriteString("| label | mix | client | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs |")
+	if cpu {
+		b.WriteString(" pipeline | client CPU µs/op | server CPU µs/op |")
+	}
+	b.WriteString(" host |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	if cpu {
+		b.WriteString("--:|--:|--:|")
+	}
+	b.WriteString("---|\n")
 	for _, r := range results {
 		label := r.Label
 		if label == "" {
 			label = strings.Join(r.Servers, ",")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %.1f | %.0f | %d | %d | %d | %d | %d | %d× %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %.1f | %.0f | %d | %d | %d | %d | %d |",
 			mdEscape(label), r.Mix, mdEscape(r.Client), r.Sessions, r.ValueSize, r.DurationSec, r.OpsPerSec, r.Errors,
-			r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max,
-			r.Host.CPUs, mdEscape(r.Host.Model))
+			r.LatencyMicros.P50, r.LatencyMicros.P99, r.LatencyMicros.P999, r.LatencyMicros.Max)
+		if cpu {
+			fmt.Fprintf(&b, " %d | %s | %s |", max(r.Pipeline, 1), microsCell(r.ClientCPUMicrosPerOp), microsCell(r.ServerCPUMicrosPerOp))
+		}
+		fmt.Fprintf(&b, " %d× %s |\n", r.Host.CPUs, mdEscape(r.Host.Model))
 	}
 	return b.String()
+}
+
+// microsCell prints a CPU-per-op figure, or "–" when it was not measured.
+func microsCell(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", v)
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -36,6 +36,15 @@ func TestMarkdownTableFromFiles(t *testing.T) {
 	if got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
 	}
+	// With CPU figures, three more columns appear.
+	withCPU := []Result{{Label: "z", Mix: "get", Client: "raw", Pipeline: 8, ClientCPUMicrosPerOp: 3.14, ServerCPUMicrosPerOp: 0}}
+	got = MarkdownTable(withCPU)
+	want = "| label | mix | client | sessions | value B | duration s | ops/s | errors | p50 µs | p99 µs | p99.9 µs | max µs | pipeline | client CPU µs/op | server CPU µs/op | host |\n" +
+		"|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n" +
+		"| z | get | raw | 0 | 0 | 0.0 | 0 | 0 | 0 | 0 | 0 | 0 | 8 | 3.1 | – | 0×  |\n"
+	if got != want {
+		t.Errorf("table with CPU:\n%s\nwant:\n%s", got, want)
+	}
 	if _, err := LoadResults([]string{filepath.Join(dir, "missing.json")}); err == nil {
 		t.Error("missing file: no error")
 	}

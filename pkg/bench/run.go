@@ -13,6 +13,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/jute"
+	"github.com/zkensemble/zkensemble/pkg/protocol"
 )
 
 // Config is one benchmark run.
@@ -32,6 +35,13 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Client is the client library the sessions use (default ClientGoZK).
 	Client Client
+	// Pipeline is how many requests each session keeps in flight (default 1: closed loop, one
+	// at a time, the documented benchmark). ZooKeeper's asynchronous API lets a session have
+	// many outstanding requests, answered in order; more than 1 needs ClientRaw.
+	Pipeline int
+	// ServerPID, when > 0, is the process id of the server under test on this machine: its CPU
+	// time over the run is reported per op (Result.ServerCPUMicrosPerOp).
+	ServerPID int
 }
 
 // Errors of Run.
@@ -48,6 +58,7 @@ const (
 	maxSessions  = 10_000
 	maxValueSize = 1 << 20
 	maxDuration  = 24 * time.Hour
+	maxPipeline  = 1024
 )
 
 func (c *Config) check() error {
@@ -64,6 +75,13 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: %v", ErrBadMix, c.Mix)
 	case c.Client < 0 || c.Client > ClientRaw:
 		return fmt.Errorf("%w: %v", ErrBadClient, c.Client)
+	case c.Pipeline < 0 || c.Pipeline > maxPipeline:
+		return fmt.Errorf("%w: pipeline %d not in 1..%d", ErrConfig, c.Pipeline, maxPipeline)
+	case c.Pipeline > 1 && c.Client != ClientRaw:
+		return fmt.Errorf("%w: pipeline %d needs the raw client", ErrConfig, c.Pipeline)
+	}
+	if c.Pipeline == 0 {
+		c.Pipeline = 1
 	}
 	if c.Client == 0 {
 		c.Client = ClientGoZK
@@ -85,6 +103,7 @@ type session struct {
 	hist Histogram
 	ops  uint64
 	errs uint64
+	done uint64 // every reply, measured or not: the denominator of CPU per op
 }
 
 // Run executes the benchmark. Cancelling ctx ends the measurement early (the result covers the
@@ -103,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		ValueSize: cfg.ValueSize, Host: hostInfo()}
 
 	res.Client = cfg.Client.String()
+	res.Pipeline = cfg.Pipeline
 	sessions := make([]*session, cfg.Sessions)
 	defer func() {
 		for _, s := range sessions {
@@ -112,7 +132,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}()
 	for i := range sessions {
-		c, err := dial(ctx, cfg)
+		c, err := dial(ctx, cfg, i)
 		if err != nil {
 			return res, err
 		}
@@ -161,16 +181,27 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			s.conn.Bound(time.Now().Add(stopGrace))
 		}
 	}()
+	cpu := startCPU(cfg.ServerPID)
 	var wg sync.WaitGroup
 	for i, s := range sessions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.loop(&stopped, cfg, rand.New(rand.NewPCG(seed, uint64(i)+1)), value, measureFrom)
+			r := rand.New(rand.NewPCG(seed, uint64(i)+1))
+			if rc, ok := s.conn.(*rawConn); ok && cfg.Pipeline > 1 {
+				s.loopPipelined(rc, &stopped, cfg, r, value, measureFrom)
+				return
+			}
+			s.loop(&stopped, cfg, r, value, measureFrom)
 		}()
 	}
 	wg.Wait()
 	end := time.Now()
+	var done uint64
+	for _, s := range sessions {
+		done += s.done
+	}
+	res.ClientCPUMicrosPerOp, res.ServerCPUMicrosPerOp = cpu.perOp(done)
 	<-bounded
 	for _, s := range sessions {
 		s.conn.Bound(time.Time{}) // cleanup has its own deadline
@@ -219,6 +250,7 @@ func (s *session) loop(stopped *atomic.Bool, cfg Config, r *rand.Rand, value []b
 		case OpGet:
 			err = s.conn.Get(path)
 		}
+		s.done++
 		if start.Before(measureFrom) || stopped.Load() {
 			continue
 		}
@@ -229,6 +261,119 @@ func (s *session) loop(stopped *atomic.Bool, cfg Config, r *rand.Rand, value []b
 		s.ops++
 		s.hist.Record(time.Since(start).Microseconds())
 	}
+}
+
+// pending is a request of a pipelined session waiting for its reply.
+type pending struct {
+	xid   int32
+	op    Op
+	start time.Time
+}
+
+// loopPipelined keeps cfg.Pipeline requests in flight on rc until stopped is set, then waits
+// for the ones still out. Replies come in request order (ZooKeeper answers a session FIFO), so
+// the oldest pending request is the one answered. Requests issued while replies are still
+// buffered leave together in one write, just before the session would wait for the socket.
+// A broken stream (read error, unexpected xid) ends the session's loop.
+func (s *session) loopPipelined(rc *rawConn, stopped *atomic.Bool, cfg Config, r *rand.Rand, value []byte, measureFrom time.Time) {
+	ring := make([]pending, cfg.Pipeline)
+	head, n := 0, 0
+	created := 0
+	prefix := s.dir + "/c"
+	issue := func() {
+		op := cfg.Mix.Next(r)
+		var xid int32
+		switch op {
+		case OpCreate:
+			rc.create = jute.CreateRequest{Path: prefix + strconv.Itoa(created), Data: value, ACL: worldACL}
+			created++
+			xid = rc.queue(protocol.OpCreate, &rc.create)
+		case OpSet:
+			rc.set = jute.SetDataRequest{Path: s.keys[r.IntN(len(s.keys))], Data: value, Version: -1}
+			xid = rc.queue(protocol.OpSetData, &rc.set)
+		default:
+			rc.get = jute.GetDataRequest{Path: s.keys[r.IntN(len(s.keys))]}
+			xid = rc.queue(protocol.OpGetData, &rc.get)
+		}
+		ring[(head+n)%len(ring)] = pending{xid: xid, op: op, start: time.Now()}
+		n++
+	}
+	for n < len(ring) && !stopped.Load() {
+		issue()
+	}
+	for n > 0 {
+		if !rc.replyBuffered() {
+			if err := rc.flush(); err != nil {
+				s.brokenStream(stopped)
+				return
+			}
+		}
+		xid, code, body, err := rc.nextReply()
+		p := ring[head]
+		if err != nil || xid != p.xid {
+			s.brokenStream(stopped)
+			return
+		}
+		head = (head + 1) % len(ring)
+		n--
+		s.done++
+		if code == protocol.ErrOk && p.op == OpGet {
+			if checkGetReply(body) != nil {
+				code = protocol.ErrMarshallingError
+			}
+		}
+		if !p.start.Before(measureFrom) && !stopped.Load() {
+			if code != protocol.ErrOk {
+				s.errs++
+			} else {
+				s.ops++
+				s.hist.Record(time.Since(p.start).Microseconds())
+			}
+		}
+		if !stopped.Load() {
+			issue()
+		}
+	}
+}
+
+// brokenStream counts a session whose connection failed during the measurement as one error;
+// after the stop, a connection cut by Bound is expected.
+func (s *session) brokenStream(stopped *atomic.Bool) {
+	if !stopped.Load() {
+		s.errs++
+	}
+}
+
+// cpuClock measures the CPU time the bench (and optionally the server) use during the run.
+type cpuClock struct {
+	self0     time.Duration
+	serverPID int
+	server0   time.Duration
+	serverOK  bool
+}
+
+func startCPU(serverPID int) cpuClock {
+	c := cpuClock{self0: selfCPU(), serverPID: serverPID}
+	if serverPID > 0 {
+		t, err := procCPU(serverPID)
+		c.server0, c.serverOK = t, err == nil
+	}
+	return c
+}
+
+// perOp returns the client's and the server's CPU µs per reply over done replies (warm-up
+// included, as the CPU clocks run through it); 0 when unknown.
+func (c cpuClock) perOp(done uint64) (client, server float64) {
+	if done == 0 {
+		return 0, 0
+	}
+	client = float64((selfCPU() - c.self0).Microseconds()) / float64(done)
+	if c.serverOK {
+		if t, err := procCPU(c.serverPID); err == nil {
+			server = float64((t - c.server0).Microseconds()) / float64(done)
+		}
+	}
+	return client, server
 }
 
 // cleanup deletes the working tree leaves first, bounded in time.

@@ -20,6 +20,8 @@ func TestConfigChecks(t *testing.T) {
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: 0},
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, ValueSize: 2 << 20},
 		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, Client: 7},
+		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, Client: ClientGoZK, Pipeline: 2},
+		{Servers: []string{"x:1"}, Sessions: 1, Duration: time.Second, Mix: MixGet, Client: ClientRaw, Pipeline: -1},
 	}
 	for i, c := range bad {
 		if _, err := Run(context.Background(), c); !errors.Is(err, ErrConfig) && !errors.Is(err, ErrBadMix) && !errors.Is(err, ErrBadClient) {
@@ -38,14 +40,20 @@ func TestRunAgainstServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, run := range []struct {
-		mix    Mix
-		client Client
-	}{{MixMixed, ClientGoZK}, {MixCreate, ClientGoZK}, {MixMixed, ClientRaw}, {MixCreate, ClientRaw}} {
+		mix      Mix
+		client   Client
+		pipeline int
+	}{{MixMixed, ClientGoZK, 1}, {MixCreate, ClientGoZK, 1}, {MixMixed, ClientRaw, 1}, {MixCreate, ClientRaw, 1},
+		{MixMixed, ClientRaw, 4}, {MixCreate, ClientRaw, 4}} {
 		mix := run.mix
 		res, err := Run(ctx, Config{Servers: []string{srv.Addr}, Sessions: 4, ValueSize: 64, Mix: mix,
-			Duration: time.Second, Warmup: 200 * time.Millisecond, Label: "t", Seed: 42, Client: run.client})
+			Duration: time.Second, Warmup: 200 * time.Millisecond, Label: "t", Seed: 42, Client: run.client,
+			Pipeline: run.pipeline})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.Pipeline != run.pipeline || res.ClientCPUMicrosPerOp <= 0 {
+			t.Errorf("result pipeline %d client CPU/op %v, want pipeline %d and a CPU figure", res.Pipeline, res.ClientCPUMicrosPerOp, run.pipeline)
 		}
 		if res.Client != run.client.String() {
 			t.Errorf("result client %q, want %v", res.Client, run.client)
@@ -85,7 +93,7 @@ func TestRunCancelled(t *testing.T) {
 	}
 	srv := zktest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(700*time.Millisecond, cancel)
+	time.AfterFunc(3*time.Second, cancel) // after setup, even on a loaded machine
 	start := time.Now()
 	res, err := Run(ctx, Config{Servers: []string{srv.Addr}, Sessions: 2, Mix: MixGet, Duration: time.Minute})
 	if err != nil {

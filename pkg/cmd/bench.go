@@ -39,7 +39,7 @@ func runBench(args []string) int {
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	servers := fs.String("servers", "127.0.0.1:2181", "comma-separated host:port list")
-	sessions := fs.Int("sessions", 32, "concurrent sessions, one request in flight each")
+	sessions := fs.Int("sessions", 32, "concurrent sessions (each with -pipeline requests in flight)")
 	valueSize := fs.Int("value-size", 128, "bytes written per create/set")
 	mix := fs.String("mix", "mixed", "create | set | get | mixed (90% get, 10% set)")
 	duration := fs.Duration("duration", 10*time.Second, "measured duration")
@@ -48,6 +48,8 @@ func runBench(args []string) int {
 	jsonOut := fs.String("json", "", "write the result as JSON to this file")
 	clientName := fs.String("client", "raw", "client library: raw (lean, on pkg/jute) | gozk (go-zookeeper/zk)")
 	cpuProfile := fs.String("cpuprofile", "", "write the bench client's CPU profile to this file")
+	pipeline := fs.Int("pipeline", 1, "requests each session keeps in flight (>1 needs -client raw); 1 is the documented closed loop")
+	serverPID := fs.Int("server-pid", 0, "pid of the server under test on this machine: report its CPU µs per op")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -79,6 +81,7 @@ func runBench(args []string) int {
 	res, err := bench.Run(ctx, bench.Config{
 		Servers: strings.Split(*servers, ","), Sessions: *sessions, ValueSize: *valueSize, Mix: m,
 		Duration: *duration, Warmup: *warmup, Label: *label, Client: client,
+		Pipeline: *pipeline, ServerPID: *serverPID,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

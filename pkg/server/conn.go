@@ -43,8 +43,14 @@ type conn struct {
 	outMu    sync.Mutex
 	out      [][]byte
 	outBytes int
-	closing  bool // close once the queue is flushed (closeSession, auth failure, ...)
-	closed   bool
+	// spare is a drained queue slice kept for the next send, so queueing a reply does not
+	// allocate a new slice each time the queue empties.
+	spare [][]byte
+	// iov is the socket holder's writev vector (only whoever holds writing touches it); a
+	// field, so handing it to net.Buffers.WriteTo does not allocate.
+	iov     net.Buffers
+	closing bool // close once the queue is flushed (closeSession, auth failure, ...)
+	closed  bool
 	// writing: the socket is held by the writer or the reader; the other leaves frames queued.
 	writing bool
 	// readerFlushes: the reader goroutine is handling a request and will flush the queue
@@ -111,6 +117,9 @@ func (c *conn) send(frame []byte) {
 	if c.closed || c.closing {
 		c.outMu.Unlock()
 		return
+	}
+	if c.out == nil {
+		c.out, c.spare = c.spare, nil
 	}
 	c.out = append(c.out, frame)
 	c.outBytes += len(frame)
@@ -183,10 +192,15 @@ func (c *conn) acquire() (frames [][]byte, closing bool) {
 }
 
 // more returns frames queued since acquire; while the socket is held. When there are none the
-// socket stays held: the holder must flush and then release.
-func (c *conn) more() [][]byte {
+// socket stays held: the holder must flush and then release. written is the slice the holder
+// has finished writing: it is kept for reuse.
+func (c *conn) more(written [][]byte) [][]byte {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
+	if c.spare == nil && cap(written) <= maxSpareFrames {
+		clear(written[:cap(written)]) // drop the frames for the GC
+		c.spare = written[:0]
+	}
 	frames := c.out
 	c.out = nil
 	c.outBytes = 0
@@ -208,6 +222,13 @@ func (c *conn) beginRequest() {
 	c.outMu.Lock()
 	c.readerFlushes = true
 	c.outMu.Unlock()
+}
+
+// queuedBelow reports whether fewer than limit bytes wait in the outgoing queue.
+func (c *conn) queuedBelow(limit int) bool {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	return c.outBytes < limit
 }
 
 // endRequest writes what the request queued (its reply, usually) from the reader goroutine,
@@ -236,20 +257,24 @@ func (c *conn) endRequest() {
 		if len(frames) == 1 {
 			_, err = c.nc.Write(frames[0])
 		} else {
-			bufs := net.Buffers(frames) // one writev
-			_, err = bufs.WriteTo(c.nc)
+			c.iov = frames // one writev
+			_, err = c.iov.WriteTo(c.nc)
+			c.iov = nil
 		}
 		if err != nil {
 			c.release()
 			c.close("write failed: " + err.Error())
 			return
 		}
-		frames = c.more()
+		frames = c.more(frames)
 	}
 	if c.release() {
 		c.wakeWriter()
 	}
 }
+
+// maxSpareFrames bounds the queue slice kept for reuse, so one burst does not pin a large one.
+const maxSpareFrames = 256
 
 func (c *conn) wakeWriter() {
 	select {
@@ -316,7 +341,7 @@ func (c *conn) writeLoop() {
 					return
 				}
 			}
-			frames = c.more()
+			frames = c.more(frames)
 		}
 		if err := bw.Flush(); err != nil {
 			c.release()

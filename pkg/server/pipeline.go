@@ -374,7 +374,7 @@ func (s *Server) reply(c *conn, r *request, res applyResult, lastZxid int64) {
 	if errCode != protocol.ErrOk {
 		body = nil
 	}
-	c.send(replyFrame(r.xid, lastZxid, errCode, body))
+	c.send(replyFrameSized(r.xid, lastZxid, errCode, body, replyBodyBytes(body)))
 	if r.op == protocol.OpCloseSession {
 		c.closeAfterFlush("session closed by client")
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,7 @@ func (s *Server) readLoop(c *conn) {
 	}
 	_ = c.nc.SetReadDeadline(time.Time{})
 	fr := frameReader{br: br, maxBytes: s.cfg.MaxBufferBytes}
+	held := 0 // requests handled since the reader last flushed
 	for {
 		frame, err := fr.next()
 		if err != nil {
@@ -68,6 +70,16 @@ func (s *Server) readLoop(c *conn) {
 		}
 		c.beginRequest()
 		err = s.handleFrame(c, frame)
+		// A client that pipelines (ZooKeeper's async API) sends several requests per segment:
+		// while the next one is already buffered, its reply joins the queue and one write
+		// carries them all, instead of one syscall per reply. The flush happens before any read
+		// that could block, so nothing waits on the client (NIOServerCnxn likewise writes its
+		// whole outgoing queue per select round).
+		if err == nil && held < maxCoalescedReplies && fr.frameBuffered() && c.queuedBelow(maxCoalescedBytes) {
+			held++
+			continue
+		}
+		held = 0
 		c.endRequest()
 		if err != nil {
 			if !errors.Is(err, errStopReading) {
@@ -78,6 +90,12 @@ func (s *Server) readLoop(c *conn) {
 		}
 	}
 }
+
+// Bounds on how many replies, and how many bytes, the reader holds back to write at once.
+const (
+	maxCoalescedReplies = 64
+	maxCoalescedBytes   = 64 << 10
+)
 
 // readFailed closes a connection whose stream ended or broke, logging why when it is the
 // client's fault (ZooKeeper logs "Len error" for an oversize packet).
@@ -207,14 +225,15 @@ const replyHeaderFrameBytes = jute.FrameHeaderBytes + 4 + 8 + 4
 // replyFrameSized is replyFrame with the body's encoded size when the caller knows it
 // (0: unknown), so that the frame is allocated once.
 func replyFrameSized(xid int32, zxid int64, err protocol.ErrCode, body jute.Record, bodyBytes int) []byte {
-	h := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(err)}
 	if body == nil {
-		return jute.AppendFrameRecords(make([]byte, 0, replyHeaderFrameBytes), &h)
+		return jute.AppendReply(make([]byte, 0, replyHeaderFrameBytes), xid, zxid, int32(err), nil)
 	}
 	if bodyBytes <= 0 {
 		bodyBytes = 64
 	}
-	return jute.AppendFrameRecords(make([]byte, 0, replyHeaderFrameBytes+bodyBytes), &h, body)
+	// jute.AppendReply encodes the hot bodies without allocating: the frame is the only
+	// allocation of a getData reply (TestReplyFrameAllocations).
+	return jute.AppendReply(make([]byte, 0, replyHeaderFrameBytes+bodyBytes), xid, zxid, int32(err), body)
 }
 
 // frameReader reads request frames after the handshake. A frame that fits in the buffered
@@ -226,6 +245,22 @@ type frameReader struct {
 	br       *bufio.Reader
 	maxBytes int
 	consumed int // bytes of the previous view still to discard
+}
+
+// frameBuffered reports whether a whole frame beyond the current one is already buffered, so
+// that next returns it without reading from the socket. A bad length counts as not buffered:
+// next reports it.
+func (f *frameReader) frameBuffered() bool {
+	n := f.br.Buffered() - f.consumed
+	if n < jute.FrameHeaderBytes {
+		return false
+	}
+	head, err := f.br.Peek(f.consumed + jute.FrameHeaderBytes) // buffered: no read
+	if err != nil {
+		return false
+	}
+	length := int32(binary.BigEndian.Uint32(head[f.consumed:]))
+	return length >= 0 && int(length) <= n-jute.FrameHeaderBytes
 }
 
 func (f *frameReader) next() ([]byte, error) {

@@ -52,14 +52,18 @@ func (s *Server) finishRead(c *conn, r *request, lastZxid int64) {
 // statBytes is the encoded size of a Stat (six longs, five ints).
 const statBytes = 6*8 + 5*4
 
-// replyBodyBytes is the encoded size of the bodies the hot read paths return (0: unknown), so
-// the reply frame is allocated once at its final size.
+// replyBodyBytes is the encoded size of the bodies the hot read and write paths return (0:
+// unknown), so the reply frame is allocated once at its final size.
 func replyBodyBytes(body jute.Record) int {
 	switch b := body.(type) {
 	case *jute.GetDataResponse:
 		return 4 + len(b.Data) + statBytes
-	case *jute.ExistsResponse:
+	case *jute.ExistsResponse, *jute.SetDataResponse:
 		return statBytes
+	case *jute.CreateResponse:
+		return 4 + len(b.Path)
+	case *jute.Create2Response:
+		return 4 + len(b.Path) + statBytes
 	}
 	return 0
 }
