@@ -34,8 +34,11 @@
 //     out-of-election votes with checkLeader; observers never vote or lead.
 //   - discovery: new epoch = max acceptedEpoch of a voter quorum + 1, LEADERINFO/ACKEPOCH,
 //     the leader steps down if a voter is more recent than its own summary.
-//   - sync: chooseSync (DIFF when the learner's last zxid is in the leader's log, TRUNC
-//     within the epoch of the last shared zxid, SNAP otherwise, never TRUNC across epochs),
+//   - sync: a SNAP sync is held in memory and written at NEWLEADER with the entries after
+//     it (as ZooKeeper's Learner.syncWithLeader; simulator seed 7532 lost committed txns
+//     when the snapshot was written first); chooseSync (DIFF when the learner's last zxid
+//     is in the leader's log, TRUNC within the epoch of the last shared zxid, SNAP
+//     otherwise, never TRUNC across epochs),
 //     learner writes the sync before ACKing NEWLEADER (ZOOKEEPER-3911), currentEpoch after
 //     the entries (ZOOKEEPER-4643), UPTODATE once a quorum ACKed NEWLEADER.
 //   - broadcast: pipelined proposals, cumulative quorum of voter ACKs (the leader counts
@@ -56,7 +59,9 @@
 //     log compaction; invariants after every step; liveness after healing. A broken
 //     connection (or a crash, which resets its sockets) is reported to both ends (LinkLost).
 //     Traces in sim/testdata: ZOOKEEPER-2845, -3911, -4643, -1154/2832, -5010 (at the ZAB
-//     level), election basics, and failover on link loss.
+//     level), election basics, failover on link loss, a voter stranded above the leader's
+//     epoch, and a SNAP sync held until NEWLEADER. ElectionWake fires in a third of the
+//     chaos rounds.
 //
 // Deviations from ZooKeeper, on purpose:
 //   - out-of-election votes agree on the leader alone (ZooKeeper also compares peerEpoch):
@@ -66,6 +71,10 @@
 //   - COMMIT in the sync stream is one cumulative COMMIT of the commit point; ACKs are
 //     treated cumulatively (a learner logs in order over one FIFO connection).
 //   - UPTODATE is not acknowledged by the learner.
+//   - a leader that gets FOLLOWERINFO/OBSERVERINFO with an acceptedEpoch above its epoch
+//     steps down and proposes above it next time (epochFloor); ZooKeeper leaves such a
+//     server out until the leader loses its quorum (stepDownForEpoch, simulator seed 1349).
+//     Observers' acceptedEpochs also raise the chosen epoch (not the quorum).
 //
 // Not done:
 //   - the wire mapping of Message onto jute.QuorumPacket (the shell's job), REQUEST
@@ -73,9 +82,10 @@
 //     (COMMITANDACTIVATE, INFORMANDACTIVATE), weighted/hierarchical quorums.
 //   - election timeout backoff (ZooKeeper doubles notTimeout up to 60 s); we resend every
 //     ElectionTimeoutTicks plus jitter, and on every ElectionWake.
-//   - the simulator runs with ElectionWakePerMille 0: at 300, seed 1349 strands a voter whose
-//     acceptedEpoch is above the established leader's epoch (liveness, not safety; see
-//     sim.DefaultFaults).
+//   - a learner whose acceptedEpoch already equals the leader's epoch still counts its
+//     ACKEPOCH toward the epoch quorum (ZooKeeper's Learner sends -1 then, and the leader
+//     does not count it); the simulator's one-leader-per-epoch invariant has not found a
+//     case where this matters.
 //   - Ready/Advance is strictly alternating with Step; no asynchronous storage writes.
 //   - the leader reads DIFF entries through ReadOnlyStorage.Entries without a size cap and
 //     SNAP ships the whole snapshot in one Message; both need chunking in the shell.

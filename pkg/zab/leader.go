@@ -84,11 +84,14 @@ func (n *Node) maybeChooseEpoch() {
 		return
 	}
 	ids := map[uint64]bool{n.cfg.ID: true}
-	maxEpoch := n.acceptedEpoch
+	maxEpoch := max(n.acceptedEpoch, n.epochFloor)
 	for id, h := range ld.learners {
+		// Observers do not count toward the quorum (ZOOKEEPER-2959), but the epoch still
+		// goes above theirs: an observer whose acceptedEpoch is above ours would refuse our
+		// LEADERINFO (Learner.registerWithLeader) and never observe.
+		maxEpoch = max(maxEpoch, h.acceptedEpoch)
 		if !h.observer {
 			ids[id] = true
-			maxEpoch = max(maxEpoch, h.acceptedEpoch)
 		}
 	}
 	if !n.q.has(ids) {
@@ -319,6 +322,10 @@ func (n *Node) stepLeader(m Message) {
 		}
 		// A new connection replaces the old one (the old LearnerHandler dies with its socket).
 		h := &learnerHandler{id: m.From, conn: m.Conn, observer: observer, acceptedEpoch: m.Zxid.Epoch(), lastHeard: n.tick}
+		if ld.epoch != 0 && h.acceptedEpoch > ld.epoch {
+			n.stepDownForEpoch(h)
+			return
+		}
 		ld.learners[m.From] = h
 		if ld.epoch == 0 {
 			n.maybeChooseEpoch()
@@ -353,6 +360,21 @@ func (n *Node) stepLeader(m Message) {
 		n.stepAck(h, m.Zxid)
 	case MsgPing:
 	}
+}
+
+// stepDownForEpoch: a learner arrived after our epoch was fixed and has promised a later
+// epoch to another candidate (it acknowledged that candidate's LEADERINFO, or was the
+// candidate). It will refuse our LEADERINFO, go LOOKING, find us leading again through the
+// out-of-election votes and come back, forever: ZooKeeper's Leader.getEpochToPropose
+// raises the epoch only while a quorum is still connecting, and Learner.registerWithLeader
+// refuses a leader's epoch below its acceptedEpoch, so ZooKeeper leaves such a server out
+// until the leader loses its quorum. We give up leading instead and remember its epoch in
+// epochFloor: the next discovery proposes above it (above everyone's acceptedEpoch if we
+// are re-elected, and each such step-down raises the epoch, so it ends). Found by the
+// simulator with ElectionWake on (seed 1349; testdata/stranded_epoch.txt).
+func (n *Node) stepDownForEpoch(h *learnerHandler) {
+	n.epochFloor = max(n.epochFloor, h.acceptedEpoch)
+	n.becomeLooking()
 }
 
 func (n *Node) knows(id uint64) bool {

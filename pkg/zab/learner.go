@@ -86,8 +86,10 @@ func (n *Node) stepSync(m Message) {
 				n.learnerFail()
 				return
 			}
+			// Written at NEWLEADER with the rest of the history; the snapshot's txns count as
+			// committed only then (until it is durable, going LOOKING drops it).
 			n.log.installSnapshot(*m.Snapshot)
-			n.committed = max(n.committed, m.Snapshot.Zxid)
+			n.log.held = true
 		default:
 			return // PING before the sync stream
 		}
@@ -114,8 +116,13 @@ func (n *Node) stepSync(m Message) {
 			return
 		}
 		lr.gotNewLdr = true
-		// currentEpoch after the entries, ACK after both (Ready order): ZOOKEEPER-4643 and
-		// ZOOKEEPER-3911.
+		// A held SNAP sync goes out now, in one Ready with the entries after it: snapshot,
+		// entries, fsync, then currentEpoch after the entries, ACK after all (Ready order):
+		// ZOOKEEPER-4643 and ZOOKEEPER-3911.
+		if n.log.held {
+			n.log.held = false
+			n.committed = max(n.committed, n.log.snap.Zxid)
+		}
 		n.setCurrentEpoch(lr.newEpoch)
 		n.replyLeader(Message{Type: MsgAck, Zxid: m.Zxid})
 		if last := n.log.last(); last.Epoch() == lr.newEpoch && !n.isObserver() {

@@ -14,6 +14,15 @@ type zlog struct {
 	snap  *Snapshot // pending SNAP install: storage's log is replaced
 	trunc *Zxid     // pending truncation of storage's log
 	ents  []Entry   // pending appends, after everything above
+	// held: a SNAP sync is in progress and the pending writes stay in memory until the
+	// learner has the leader's whole history (NEWLEADER). Our SNAP is the leader's stored
+	// snapshot plus its log after it, so a learner that made the snapshot durable and then
+	// lost the leader would hold less than it did before (its old log is gone) under a
+	// currentEpoch that vouches for more, and could win the next election without txns
+	// that were committed (simulator seed 7532, testdata/snap_hold.txt). ZooKeeper likewise
+	// writes a SNAP sync to disk only at NEWLEADER (Learner.syncWithLeader takes the
+	// snapshot and logs packetsNotCommitted there).
+	held bool
 }
 
 func must[T any](v T, err error) T {
@@ -123,5 +132,16 @@ func (l *zlog) installSnapshot(s Snapshot) {
 // pending reports whether there is anything not yet handed out.
 func (l *zlog) pending() bool { return l.snap != nil || l.trunc != nil || len(l.ents) > 0 }
 
-// stabilized: the caller made the pending writes durable.
-func (l *zlog) stabilized() { l.snap, l.trunc, l.ents = nil, nil, nil }
+// stabilized: the caller made the handed-out pending writes durable. Held writes were not
+// handed out and stay pending.
+func (l *zlog) stabilized() {
+	if !l.held {
+		l.snap, l.trunc, l.ents = nil, nil, nil
+	}
+}
+
+// discard drops every pending write, held or not: storage is the truth again.
+func (l *zlog) discard() {
+	l.held = false
+	l.snap, l.trunc, l.ents = nil, nil, nil
+}

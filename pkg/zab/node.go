@@ -19,8 +19,13 @@ type Node struct {
 	tick  int64 // ticks since start: the node's only clock
 
 	acceptedEpoch, currentEpoch Epoch // as they will be once pending writes are durable
-	pendingAccepted             Epoch // epoch writes not yet handed out in a Ready
-	pendingCurrent              Epoch
+	// epochFloor: the highest acceptedEpoch a learner reported above the epoch we led in
+	// (it refused our LEADERINFO and could never join). In memory only: the next epoch we
+	// propose goes above it, so a re-election of this server fixes the stranding in one
+	// step. Proposing a higher epoch than needed is always safe.
+	epochFloor      Epoch
+	pendingAccepted Epoch // epoch writes not yet handed out in a Ready
+	pendingCurrent  Epoch
 
 	committed     Zxid // highest zxid known committed
 	applied       Zxid // highest zxid handed out in CommittedEntries (or restored from a snapshot)
@@ -75,7 +80,7 @@ func (n *Node) checkNotReady() {
 func (n *Node) becomeLooking() {
 	n.role, n.phase = RoleLooking, PhaseElection
 	n.ld, n.lr = nil, nil
-	n.log.stabilized() // discard pending: storage is the truth
+	n.log.discard() // storage is the truth
 	n.msgs = nil
 	n.pendingAccepted, n.pendingCurrent = 0, 0
 	n.acceptedEpoch = must(n.cfg.Storage.AcceptedEpoch())
@@ -158,6 +163,14 @@ func (n *Node) Ready() (rd Ready, ok bool) {
 func (n *Node) ready() (Ready, bool) {
 	var rd Ready
 	p := &rd.Persist
+	if n.log.held {
+		// A SNAP sync waits for NEWLEADER (zlog.held); nothing of it is durable, so nothing
+		// of it may be applied either.
+		p.AcceptedEpoch, p.CurrentEpoch = n.pendingAccepted, n.pendingCurrent
+		p.MustSync = p.AcceptedEpoch != 0 || p.CurrentEpoch != 0
+		rd.Messages = slices.Clone(n.msgs)
+		return rd, rd.containsUpdates()
+	}
 	p.Snapshot = n.log.snap
 	if n.log.trunc != nil {
 		z := *n.log.trunc

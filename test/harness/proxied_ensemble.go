@@ -31,6 +31,10 @@ type ProxiedOptions struct {
 	InitLimit, SyncLimit int
 	// Extra zoo.cfg keys, applied to every member.
 	Extra map[string]string
+	// Observers: the last Observers members are observers (non-voting learners): their
+	// server lines end in ":observer" in every member's zoo.cfg and their own zoo.cfg says
+	// peerType=observer, as ZooKeeper's observer guide asks. Default 0: all vote.
+	Observers int
 }
 
 func (o ProxiedOptions) withDefaults() ProxiedOptions {
@@ -168,6 +172,9 @@ func (e *ProxiedEnsemble) memberCfg(id int, real []MemberPorts) string {
 		// Never adopt the leader's copy of the membership: each member's view differs on purpose.
 		"reconfigEnabled": "false",
 	}
+	if e.IsObserver(id) {
+		kv["peerType"] = "observer"
+	}
 	maps.Copy(kv, e.Opts.Extra)
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(kv)) {
@@ -175,14 +182,23 @@ func (e *ProxiedEnsemble) memberCfg(id int, real []MemberPorts) string {
 	}
 	for _, m := range e.Members {
 		client := net.JoinHostPort("127.0.0.1", strconv.Itoa(m.clientPort))
+		role := ""
+		if e.IsObserver(m.ID) {
+			role = ":observer"
+		}
 		if m.ID == id {
-			fmt.Fprintf(&b, "server.%d=127.0.0.1:%d:%d;%s\n", m.ID, real[m.ID-1].Quorum, real[m.ID-1].Election, client)
+			fmt.Fprintf(&b, "server.%d=127.0.0.1:%d:%d%s;%s\n", m.ID, real[m.ID-1].Quorum, real[m.ID-1].Election, role, client)
 			continue
 		}
 		q, el := e.Net.Dial(id, m.ID)
-		fmt.Fprintf(&b, "server.%d=%s:%s;%s\n", m.ID, q, portOf(el), client)
+		fmt.Fprintf(&b, "server.%d=%s:%s%s;%s\n", m.ID, q, portOf(el), role, client)
 	}
 	return b.String()
+}
+
+// IsObserver reports whether member id is an observer (ProxiedOptions.Observers).
+func (e *ProxiedEnsemble) IsObserver(id int) bool {
+	return id > len(e.Members)-e.Opts.Observers
 }
 
 func portOf(addr string) string {

@@ -24,6 +24,7 @@ import (
 //	batch on|off                step all due messages of a node before handling its Ready
 //	status                      one line per node
 //	disk ID                     what ID's disk holds, and its state machine
+//	snapshot ID                 ID snapshots its state machine at its last applied txn
 func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 	var out []string
 	c.Sink = func(s string) { out = append(out, s) }
@@ -179,6 +180,18 @@ func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 		c.side = nil
 	case "status":
 		out = append(out, c.statusLines()...)
+	case "snapshot":
+		x, err := id(0)
+		if err != nil {
+			return "", err
+		}
+		if nd := c.nodes[x]; nd.up && len(nd.sm) > 0 {
+			last := nd.sm[len(nd.sm)-1].Zxid
+			if err := nd.st.CreateSnapshot(last, encodeSM(nd.sm)); err != nil {
+				return "", fmt.Errorf("snapshot: %w", err)
+			}
+			c.tracef("n%d snapshot at %s", x, last.Short())
+		}
 	case "disk":
 		x, err := id(0)
 		if err != nil {

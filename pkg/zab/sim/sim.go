@@ -24,10 +24,12 @@ var DefaultFaults = Faults{
 	ElectionDropPerMille: 100, ElectionDupPerMille: 50, QuorumDropPerMille: 5, MaxDelayRounds: 2,
 	CrashPerMille: 8, CrashInPersistPerMille: 10, RestartPerMille: 150,
 	PartitionPerMille: 10, HealPerMille: 60, ProposePerMille: 400, SnapshotPerMille: 10,
-	// ElectionWakePerMille stays off for now: at 300, seed 1349 (3 voters + observer) ends
-	// with voter 2 holding acceptedEpoch 10 while leader 3 is established in epoch 9; 2
-	// refuses every LEADERINFO 9 ("leader's epoch below accepted", as ZooKeeper's Learner)
-	// and never joins, so the liveness check fails. Safety held. Open question for the core.
+	// The shell's 200 ms election timer fires in about a third of the rounds. It made
+	// seed 1349 (3 voters + observer) strand voter 2: 2 chose epoch 10 with voter 1 (its own
+	// acceptedEpoch 9 + 1), 1 crashed while writing acceptedEpoch 10, and 1 and 3 (both at
+	// 8) then established epoch 9; 2 refused every LEADERINFO 9 and never rejoined. Fixed
+	// by zab's stepDownForEpoch; trace testdata/stranded_epoch.txt.
+	ElectionWakePerMille: 300,
 }
 
 // Failure is a failed run: the seed to replay it and the tail of its trace.
