@@ -55,8 +55,10 @@ bench-compare-ensemble:
 
 # Long runs of the ZAB simulator: `make sim SEEDS=20000`; a failure prints the seed to replay.
 SEEDS ?= 2000
+# FIRST: the first seed of `make sim` (default 1), to continue a long run elsewhere.
+FIRST ?= 1
 sim:
-	ZAB_SEEDS=$(SEEDS) $(GO) test -count=1 -timeout 60m ./pkg/zab/sim -run TestSimSeeds
+	ZAB_SEEDS=$(SEEDS) ZAB_FIRST_SEED=$(FIRST) $(GO) test -count=1 -timeout 60m ./pkg/zab/sim -run TestSimSeeds
 
 unit:
 	$(GO) test -count=1 -short $(PKGS)
