@@ -20,9 +20,16 @@
 //     Step for what arrives, Propose for the leader's txns, and each Ready carried out in zab's
 //     order: Storage.Persist (snapshot, truncate, append, fsync, acceptedEpoch, currentEpoch,
 //     commit hint) → send → RestoreSnapshot/Apply → Advance; snapshots every SnapCount txns.
+//     Everything already queued (proposals, packets) is taken into one turn, so one fsync
+//     covers it (group commit; Member.EntrySyncs counts them). One deviation from zab.Ready's
+//     order: an established leader whose Ready holds only PROPOSAL/COMMIT/INFORM/PING sends
+//     them before its Persist, so it writes its log while the followers write theirs
+//     (sendsBeforePersist says why that keeps every promise zab makes).
 //   - storage (storage.go, statefile.go): zab.ReadOnlyStorage over a pkg/txnlog file log, a
 //     snapshot file and ZooKeeper's acceptedEpoch/currentEpoch files (decimal text, replaced
 //     tmp → fsync → rename → fsync(dir)). Layout and the crash-safe SNAP install: storage.go.
+//     The newest log entries are also kept in memory (tailcache.go): zab reads them back on
+//     every commit, and the txn log would seek through its segment for each read.
 //   - Faults (faults.go): a connection wrapper for tests that drops election writes, severs
 //     quorum links, delays writes and cuts links (partitions).
 //

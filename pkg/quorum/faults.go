@@ -123,7 +123,7 @@ func (f *Faults) drop(perMille int) bool {
 
 // Wrap is a Config.WrapConn: it subjects c to the rules of local → remote.
 func (f *Faults) Wrap(c net.Conn, local, remote uint64, kind ConnKind) net.Conn {
-	fc := &faultConn{Conn: c, f: f, local: local, remote: remote, kind: kind}
+	fc := &faultConn{Conn: c, f: f, local: local, remote: remote, kind: kind, closed: make(chan struct{})}
 	f.mu.Lock()
 	f.conns[fc] = struct{}{}
 	cut := f.rules[[2]uint64{local, remote}].Cut || f.rules[[2]uint64{remote, local}].Cut
@@ -140,6 +140,10 @@ type faultConn struct {
 	local, remote uint64
 	kind          ConnKind
 	closeOnce     sync.Once
+	// closed ends a delayed write early, as closing a socket fails a write blocked on it: a
+	// long Delay must not keep the member's writer (and so Stop) waiting after the link is
+	// gone.
+	closed chan struct{}
 }
 
 func (c *faultConn) Write(b []byte) (int, error) {
@@ -149,7 +153,13 @@ func (c *faultConn) Write(b []byte) (int, error) {
 		return 0, errFaultSevered
 	}
 	if r.Delay > 0 {
-		time.Sleep(r.Delay)
+		t := time.NewTimer(r.Delay)
+		select {
+		case <-t.C:
+		case <-c.closed:
+			t.Stop()
+			return 0, net.ErrClosed
+		}
 	}
 	if c.kind == ElectionConn && r.DropPerMille > 0 && c.f.drop(r.DropPerMille) {
 		return len(b), nil
@@ -163,6 +173,7 @@ func (c *faultConn) Write(b []byte) (int, error) {
 
 func (c *faultConn) Close() error {
 	c.closeOnce.Do(func() {
+		close(c.closed)
 		c.f.mu.Lock()
 		delete(c.f.conns, c)
 		c.f.mu.Unlock()

@@ -56,6 +56,9 @@ type Storage struct {
 	log  txnlog.Log
 	// zxids indexes the log's entries after snap.Zxid, so Floor and LastZxid need no I/O.
 	zxids []zab.Zxid
+	// tail holds the newest log entries in memory (see tailCache), so the reads zab makes on
+	// every commit — the txns to send COMMIT for and to apply — need no I/O.
+	tail tailCache
 
 	accepted, current zab.Epoch
 	committed         zab.Zxid
@@ -237,6 +240,9 @@ func (s *Storage) Entries(after, upTo zab.Zxid, maxEntries int) ([]zab.Entry, er
 	if upTo <= after {
 		return nil, nil
 	}
+	if out, ok := s.tail.entries(after, upTo, maxEntries); ok {
+		return out, nil
+	}
 	it, err := s.log.ReadFrom(int64(after) + 1)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read log: %w", ErrStorage, err)
@@ -301,9 +307,11 @@ func (s *Storage) Persist(p zab.Persist) error {
 		if err := s.log.Append(ents...); err != nil {
 			return fmt.Errorf("%w: append: %w", ErrStorage, err)
 		}
+		last, _ := s.LastZxid()
 		for _, e := range p.Entries {
 			s.zxids = append(s.zxids, e.Zxid)
 		}
+		s.tail.append(last, p.Entries)
 		wrote = true
 	}
 	if wrote && p.MustSync {
@@ -351,6 +359,7 @@ func (s *Storage) installSnapshot(snap zab.Snapshot) error {
 	}
 	old, oldGen := s.log, s.gen
 	s.log, s.gen, s.snap, s.zxids = nl, next, zab.Snapshot{Zxid: snap.Zxid, Data: slices.Clone(snap.Data)}, nil
+	s.tail.reset()
 	if err := old.Close(); err != nil {
 		s.logger.Warn("quorum: closing the replaced log", "err", err)
 	}
@@ -370,6 +379,7 @@ func (s *Storage) truncateAfter(z zab.Zxid) error {
 	}
 	i := sort.Search(len(s.zxids), func(i int) bool { return s.zxids[i] > z })
 	s.zxids = s.zxids[:i]
+	s.tail.truncateAfter(z)
 	if s.committed > z {
 		return s.writeCommitted(z)
 	}
@@ -395,6 +405,7 @@ func (s *Storage) CreateSnapshot(z zab.Zxid, data []byte) error {
 	s.snap = zab.Snapshot{Zxid: z, Data: slices.Clone(data)}
 	i := sort.Search(len(s.zxids), func(i int) bool { return s.zxids[i] > z })
 	s.zxids = slices.Clone(s.zxids[i:])
+	s.tail.dropThrough(z)
 	if err := s.log.PurgeBefore(int64(z)); err != nil {
 		s.logger.Warn("quorum: purging the log after a snapshot", "err", err)
 	}
