@@ -91,7 +91,14 @@ fail() {
 }
 
 kubectl apply -f "$repo/config/crd/bases/" >/dev/null
-kubectl wait --for condition=Established --timeout=60s crd/zkensembles.zkensemble.io >/dev/null
+# kubectl wait fails at once ("accessor error") while the new CRD has no status.conditions yet,
+# so poll (bounded) instead.
+for i in $(seq 1 120); do
+  est=$(kubectl get crd zkensembles.zkensemble.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+  [ "$est" = True ] && break
+  [ "$i" -lt 120 ] || fail "CRD zkensembles.zkensemble.io not Established after 60s"
+  sleep 0.5
+done
 
 mkdir -p "$dir/run" "$dir/logs"
 stop_operator

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"sync"
@@ -18,6 +19,8 @@ import (
 	"github.com/virtual-kubelet/virtual-kubelet/node"
 	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -62,6 +65,14 @@ func New(cfg Config, client kubernetes.Interface, logger *slog.Logger) (*Agent, 
 	for _, d := range []string{"pods", "volumes", "logs"} {
 		if err := os.MkdirAll(filepath.Join(cfg.StateDir, d), 0o755); err != nil {
 			return nil, err
+		}
+	}
+	if cfg.APIServer == "" && client != nil {
+		// A real clientset's REST client knows the apiserver's URL (a fake one has none).
+		if rc := client.Discovery().RESTClient(); rc != nil && !reflect.ValueOf(rc).IsNil() {
+			if u := rc.Get().URL(); u != nil {
+				cfg.APIServer = u.Host
+			}
 		}
 	}
 	ipam, err := LoadIPAM(filepath.Join(cfg.StateDir, "ipam.json"), cfg.PodCIDR)
@@ -603,8 +614,8 @@ func (a *Agent) stopAll() {
 	}
 }
 
-// syncLoop rewrites hosts files when pods or services change, and re-projects volumes every
-// 10 s.
+// syncLoop rewrites hosts files and the agent's EndpointSlices when pods or services change
+// (and every 10 s), and re-projects volumes every 10 s.
 func (a *Agent) syncLoop(ctx context.Context) {
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
@@ -637,6 +648,7 @@ func (a *Agent) syncLoop(ctx context.Context) {
 				a.refreshProjected(rt)
 			}
 		}
+		a.syncEndpointSlices(ctx)
 		// Coalesce bursts (a StatefulSet scaling up changes many pods at once).
 		select {
 		case <-ctx.Done():
@@ -644,4 +656,67 @@ func (a *Agent) syncLoop(ctx context.Context) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// syncEndpointSlices publishes DesiredEndpointSlices of the pods and Services in the informer
+// caches (applyEndpointSlices). Errors are logged; the next pod/service event or the 10 s tick
+// retries.
+func (a *Agent) syncEndpointSlices(ctx context.Context) {
+	pods, _ := a.podLister.List(labels.Everything())
+	var svcs []*corev1.Service
+	for _, o := range a.svcInf.GetStore().List() {
+		svcs = append(svcs, o.(*corev1.Service))
+	}
+	desired := DesiredEndpointSlices(EndpointSliceInput{NodeName: a.cfg.NodeName, Services: svcs, Pods: pods})
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := applyEndpointSlices(ctx, a.client, desired); err != nil {
+		a.log.Warn("publishing endpoint slices", "err", err)
+	}
+}
+
+// applyEndpointSlices makes the slices labelled as the agent's match desired: creates the
+// missing, updates the changed, replaces one whose addressType differs (immutable) and deletes
+// those no pod backs any more. It goes on after an error and returns them joined.
+func applyEndpointSlices(ctx context.Context, client kubernetes.Interface, desired []*discoveryv1.EndpointSlice) error {
+	api := client.DiscoveryV1()
+	have, err := api.EndpointSlices("").List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelManagedBy + "=" + EndpointSliceManager})
+	if err != nil {
+		return fmt.Errorf("listing endpoint slices: %w", err)
+	}
+	existing := map[string]*discoveryv1.EndpointSlice{}
+	for i := range have.Items {
+		es := &have.Items[i]
+		existing[es.Namespace+"/"+es.Name] = es
+	}
+	var errs []error
+	for _, want := range desired {
+		key := want.Namespace + "/" + want.Name
+		cur, ok := existing[key]
+		delete(existing, key)
+		switch {
+		case !ok:
+			_, err = api.EndpointSlices(want.Namespace).Create(ctx, want, metav1.CreateOptions{})
+		case cur.AddressType != want.AddressType:
+			// addressType is immutable: delete now, the next sync creates it.
+			err = api.EndpointSlices(cur.Namespace).Delete(ctx, cur.Name, metav1.DeleteOptions{})
+		case !apiequality.Semantic.DeepEqual(cur.Endpoints, want.Endpoints) || !apiequality.Semantic.DeepEqual(cur.Ports, want.Ports) ||
+			!apiequality.Semantic.DeepEqual(cur.Labels, want.Labels) || !apiequality.Semantic.DeepEqual(cur.OwnerReferences, want.OwnerReferences):
+			upd := cur.DeepCopy()
+			upd.Endpoints, upd.Ports, upd.Labels, upd.OwnerReferences = want.Endpoints, want.Ports, want.Labels, want.OwnerReferences
+			_, err = api.EndpointSlices(upd.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+		default:
+			continue
+		}
+		// AlreadyExists, Conflict, NotFound: someone changed it meanwhile; the next sync sees it.
+		if err != nil && !apierrors.IsAlreadyExists(err) && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("endpoint slice %s: %w", key, err))
+		}
+	}
+	for key, cur := range existing {
+		if err := api.EndpointSlices(cur.Namespace).Delete(ctx, cur.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("deleting endpoint slice %s: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -32,6 +32,9 @@ type Config struct {
 	StorageClass string
 	// BackoffInitial and BackoffMax bound the crash-loop back-off (kubelet: 10 s, 5 min).
 	BackoffInitial, BackoffMax time.Duration
+	// APIServer is the apiserver's host:port that containers get as KUBERNETES_SERVICE_HOST
+	// and _PORT (APIServerEnv). Default: the host of the client New is given.
+	APIServer string
 	// ShutdownGrace bounds how long Run waits for pods to stop when its context ends.
 	ShutdownGrace time.Duration
 }

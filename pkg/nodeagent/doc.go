@@ -16,11 +16,14 @@
 //   - volumes: emptyDir, configMap, secret, downwardAPI, projected (incl. service-account
 //     tokens), hostPath and persistentVolumeClaim; PVCs are bound by a tiny provisioner
 //     (provisioner.go) to hostPath PVs under the state directory so data outlives pods;
+//   - EndpointSlices of addressType FQDN for its pods (DesiredEndpointSlices), since the
+//     apiserver refuses the loopback pod IPs in the controller's IPv4 slices, and the
+//     `kubernetes` Service's environment pointing at the apiserver itself (no kube-proxy);
 //   - probes (exec inside the sandbox, tcpSocket, httpGet), restarts per restartPolicy with
 //     kubelet's crash-loop back-off, graceful termination (SIGTERM to the process group, the
 //     grace period, SIGKILL) and pod status (phase, conditions, IPs, container statuses).
 //
-// Pure parts (IPAM, RenderHosts, ResolveEnv/Expand, PlanMounts, Project*, ProbeTracker,
+// Pure parts (IPAM, RenderHosts, DesiredEndpointSlices, APIServerEnv, ResolveEnv/Expand, PlanMounts, Project*, ProbeTracker,
 // BuildPodStatus) are deterministic functions of their inputs with table tests; the shell is
 // Agent (client-go, informers, goroutines) and the process supervisor (container.go).
 //

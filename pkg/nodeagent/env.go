@@ -2,6 +2,7 @@ package nodeagent
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -22,6 +23,10 @@ type PodRuntimeInfo struct {
 	PodIP    string
 	HostIP   string
 	NodeName string
+	// ServiceEnv is set in every container before envFrom and env, as kubelet sets the
+	// variables of the `kubernetes` Service (KUBERNETES_SERVICE_HOST, ...); env may refer to
+	// them with $(VAR).
+	ServiceEnv map[string]string
 }
 
 // FieldRef returns the value of a downward-API field path of pod, as kubelet does for env
@@ -116,12 +121,15 @@ func ResourceFieldRef(c *corev1.Container, ref *corev1.ResourceFieldSelector, no
 	return fmt.Sprint(v), nil
 }
 
-// ResolveEnv computes a container's environment the way kubelet does: envFrom sources first
+// ResolveEnv computes a container's environment the way kubelet does: rt.ServiceEnv, then envFrom sources
 // (optional prefix, invalid keys skipped), then env in order, each value expanded with $(VAR)
 // against the variables defined before it. Missing objects or keys fail unless optional.
 // The result is sorted "NAME=value" strings.
 func ResolveEnv(pod *corev1.Pod, c *corev1.Container, rt PodRuntimeInfo, objs Objects, nodeCap corev1.ResourceList) ([]string, error) {
 	env := map[string]string{}
+	for k, v := range rt.ServiceEnv {
+		env[k] = v
+	}
 	for _, from := range c.EnvFrom {
 		var data map[string]string
 		switch {
@@ -271,4 +279,22 @@ func EnvLookup(env []string) func(string) (string, bool) {
 		m[k] = v
 	}
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// APIServerEnv is the environment kubelet gives every container for the `kubernetes` Service
+// (pkg/kubelet/envvars: <NAME>_SERVICE_HOST, _SERVICE_PORT, _SERVICE_PORT_HTTPS, _PORT,
+// _PORT_<port>_TCP{,_PROTO,_PORT,_ADDR}), which is how in-cluster clients (client-go's
+// rest.InClusterConfig) find the apiserver. On a real node the host is the Service's virtual IP
+// and kube-proxy forwards it; here there is no kube-proxy, so the agent names the apiserver's
+// own address (host, port).
+func APIServerEnv(host, port string) map[string]string {
+	if host == "" || port == "" {
+		return nil
+	}
+	url := "tcp://" + net.JoinHostPort(host, port)
+	pfx := "KUBERNETES_PORT_" + port + "_TCP"
+	return map[string]string{
+		"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port, "KUBERNETES_SERVICE_PORT_HTTPS": port,
+		"KUBERNETES_PORT": url, pfx: url, pfx + "_PROTO": "tcp", pfx + "_PORT": port, pfx + "_ADDR": host,
+	}
 }

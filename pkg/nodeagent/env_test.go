@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -127,5 +128,27 @@ func TestResourceFieldRef(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s/%s = %q, %v; want %s", tt.res, tt.div, got, err, tt.want)
 		}
+	}
+}
+
+func TestAPIServerEnvComesFirst(t *testing.T) {
+	pod := &corev1.Pod{}
+	c := &corev1.Container{Env: []corev1.EnvVar{
+		{Name: "API", Value: "https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"},
+		{Name: "KUBERNETES_SERVICE_PORT", Value: "1"}, // a container's own env wins, as in kubelet
+	}}
+	env, err := ResolveEnv(pod, c, PodRuntimeInfo{ServiceEnv: APIServerEnv("127.0.0.1", "6443")}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(env, " ")
+	for _, want := range []string{"API=https://127.0.0.1:6443", "KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=1",
+		"KUBERNETES_PORT=tcp://127.0.0.1:6443", "KUBERNETES_PORT_6443_TCP_ADDR=127.0.0.1"} {
+		if !strings.Contains(" "+got+" ", " "+want+" ") {
+			t.Errorf("env lacks %s: %s", want, got)
+		}
+	}
+	if APIServerEnv("", "") != nil {
+		t.Error("no apiserver: no variables")
 	}
 }

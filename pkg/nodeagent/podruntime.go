@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,7 +288,9 @@ func (rt *podRuntime) runOnce(init bool, idx int, c *corev1.Container, restarts 
 	pod := rt.pod.DeepCopy()
 	paths := rt.volumePaths
 	rt.mu.Unlock()
-	env, err := ResolveEnv(pod, c, PodRuntimeInfo{PodIP: rt.ip, HostIP: cfg.HostIP, NodeName: cfg.NodeName}, rt.env.objects(), cfg.capacity())
+	host, port, _ := net.SplitHostPort(cfg.APIServer)
+	env, err := ResolveEnv(pod, c, PodRuntimeInfo{PodIP: rt.ip, HostIP: cfg.HostIP, NodeName: cfg.NodeName, ServiceEnv: APIServerEnv(host, port)},
+		rt.env.objects(), cfg.capacity())
 	if err != nil {
 		return 0, "", err
 	}

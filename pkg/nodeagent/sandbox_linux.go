@@ -141,6 +141,16 @@ func buildRoot(spec *SandboxSpec) error {
 	if err := b.bindEntries("/"); err != nil {
 		return err
 	}
+	// Mount targets are container paths: a symlink on the way (/var/run → /run on most hosts,
+	// where service-account tokens go) must be followed inside the new root, not on the host,
+	// as runc does with securejoin.
+	for i := range spec.Mounts {
+		t, err := resolveInRoot(b.root, spec.Mounts[i].Target)
+		if err != nil {
+			return fmt.Errorf("mount point %s: %w", spec.Mounts[i].Target, err)
+		}
+		spec.Mounts[i].Target = t
+	}
 	for _, m := range spec.Mounts {
 		st, err := os.Stat(m.Source)
 		if err != nil {

@@ -412,4 +412,20 @@ func TestMakeRunLoop(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+
+	// 7-10 (steps_test.go), on the same cluster, in order: each needs the state the one before
+	// leaves, so the first failure stops the rest.
+	for _, step := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"client Service endpoints: zkCli.sh and kazoo", e.stepClientServiceEndpoints},
+		{"leader pod deleted under writes", e.stepLeaderFailover},
+		{"ZKEnsemble deleted: owned objects collected, PVCs per whenDeleted", e.stepDeleteEnsembles},
+		{"operator installed by helm", e.stepHelmOperator},
+	} {
+		if !t.Run(step.name, step.run) {
+			t.FailNow()
+		}
+	}
 }
