@@ -2,12 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -15,57 +10,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-
-	"github.com/zkensemble/zkensemble/test/harness"
 )
-
-// TestRollingRestart brings up the `make run` loop on its own cluster and rolls the sample
-// ensemble through a serverConfig change (rollingRestart).
-// TODO(next): share one cluster with TestMakeRunLoop; the setup below repeats its own.
-func TestRollingRestart(t *testing.T) {
-	harness.LockClientPort2181(t)
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		skipOrFail(t, "needs root on Linux (the node agent uses mount namespaces)")
-	}
-	if testing.Short() {
-		t.Skip("starts a cluster, the operator and an ensemble; skipped with -short")
-	}
-	root := repoRoot()
-	toolsOut, err := exec.Command(filepath.Join(root, "hack", "kube-tools.sh"), "path").CombinedOutput()
-	if err != nil {
-		skipOrFail(t, "control-plane tools missing (make tools): %s", toolsOut)
-	}
-	e := &env{root: root, stateDir: t.TempDir(), tools: strings.TrimSpace(string(toolsOut))}
-	bin := os.Getenv("ZKE_BINARY")
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "zkensemble")
-		if out, err := e.run(5*time.Minute, nil, "go", "build", "-o", bin, "."); err != nil {
-			t.Fatalf("building zkensemble: %v\n%s", err, out)
-		}
-	}
-	e.podNet = fmt.Sprintf("127.%d.%d.", 100+rand.IntN(100), rand.IntN(250))
-	e.vars = []string{"LOCAL_CLUSTER_DIR=" + e.stateDir, "ZKE_BINARY=" + bin,
-		"LOCAL_CLUSTER_POD_CIDR=" + e.podNet + "0/24", "RUN_LOCAL_READY_SECONDS=150",
-		"KUBECONFIG=" + e.kubeconfig()}
-	script := filepath.Join(root, "hack", "run-local.sh")
-	t.Cleanup(func() {
-		if t.Failed() {
-			data, _ := os.ReadFile(filepath.Join(e.stateDir, "logs", "operator.log"))
-			lines := strings.Split(string(data), "\n")
-			t.Logf("---- last lines of operator.log:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-		if out, err := e.run(2*time.Minute, []string{"RUN_LOCAL_ONESHOT=down"}, script); err != nil {
-			t.Errorf("teardown: %v\n%s", err, out)
-		}
-		if left := leftovers(e.stateDir); len(left) > 0 {
-			t.Errorf("processes left after teardown:\n%s", strings.Join(left, "\n"))
-		}
-	})
-	if out, err := e.run(4*time.Minute, []string{"RUN_LOCAL_ONESHOT=1"}, script); err != nil {
-		t.Fatalf("run-local.sh: %v\n%s", err, out)
-	}
-	rollingRestart(t, e)
-}
 
 // rollingRestart changes the ZKEnsemble's serverConfig on a Ready 3-member ensemble and checks
 // the operator's quorum-gated rolling restart (controllers/rollout.go) end to end:

@@ -413,7 +413,7 @@ func TestMakeRunLoop(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 
-	// 7-10 (steps_test.go), on the same cluster, in order: each needs the state the one before
+	// 7-11 (steps_test.go, roll_test.go), on the same cluster, in order: each needs the state the one before
 	// leaves, so the first failure stops the rest.
 	for _, step := range []struct {
 		name string
@@ -421,6 +421,7 @@ func TestMakeRunLoop(t *testing.T) {
 	}{
 		{"client Service endpoints: zkCli.sh and kazoo", e.stepClientServiceEndpoints},
 		{"leader pod deleted under writes", e.stepLeaderFailover},
+		{"rolling restart on a serverConfig change: followers first, leader last", func(t *testing.T) { rollingRestart(t, e) }},
 		{"ZKEnsemble deleted: owned objects collected, PVCs per whenDeleted", e.stepDeleteEnsembles},
 		{"operator installed by helm", e.stepHelmOperator},
 	} {
