@@ -162,7 +162,9 @@ for t in $TARGETS; do
       $ZKE bench -servers "127.0.0.1:${port[$t]}" -mix set -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
         -duration "$P99_DURATION" -label "$label" -json "$work/$t-$sc-$round.json" >&2
       p99_results+=("$work/$t-$sc-$round.json")
-      p99_rows+=("| $label | $(( $(snaps_done "$t") - f0 )) | $la0 → $(loadavg) |")
+      # The server's RSS and CPU after the run: steady-state memory under writes (the collector's
+      # headroom), and CPU spent by the server incl. snapshots, both beside the restart figures.
+      p99_rows+=("| $label | $(( $(snaps_done "$t") - f0 )) | $(( $(rss_kib "$srvpid") / 1024 )) | $(cpu_ms "$srvpid") | $la0 → $(loadavg) |")
       stop9
     done; done
   fi
@@ -180,8 +182,8 @@ if [ ${#p99_results[@]} -gt 0 ]; then
   echo
   $ZKE bench table "${p99_results[@]}"
   echo
-  echo "| run | snapshots finished during the run (incl. warm-up and set-up) | load average |"
-  echo "|---|--:|---|"
+  echo "| run | snapshots finished during the run (incl. warm-up and set-up) | server RSS MiB at the end | server CPU ms (start-up + run) | load average |"
+  echo "|---|--:|--:|--:|---|"
   printf '%s\n' "${p99_rows[@]}"
   echo
 fi

@@ -1,6 +1,10 @@
 package datatree
 
-import "github.com/zkensemble/zkensemble/pkg/jute"
+import (
+	"slices"
+
+	"github.com/zkensemble/zkensemble/pkg/jute"
+)
 
 // aclCache interns ACL lists so that a million nodes sharing a handful of ACLs hold a pointer
 // each, not a copy (ReferenceCountedACLCache.java). A nil *aclEntry stands for ZooKeeper's
@@ -8,6 +12,12 @@ import "github.com/zkensemble/zkensemble/pkg/jute"
 // a txn with a null ACL list gets.
 type aclCache struct {
 	byKey map[string]*aclEntry
+	// recent are the last entries interned, checked by content before byKey: a restore or a
+	// burst of creates uses a handful of lists over and over, and comparing a list of one or
+	// two ACLs is far cheaper than encoding it into a key (which also allocated per node: 1M
+	// garbage strings per restore of 1M nodes).
+	recent [4]*aclEntry
+	next   int
 }
 
 type aclEntry struct {
@@ -23,6 +33,13 @@ func (c *aclCache) intern(acl []jute.ACL) *aclEntry {
 	if acl == nil {
 		return nil
 	}
+	for _, ent := range c.recent {
+		// refs > 0: the entry is still in byKey (release forgets it at zero).
+		if ent != nil && ent.refs > 0 && slices.Equal(ent.acl, acl) {
+			ent.refs++
+			return ent
+		}
+	}
 	var e jute.Encoder
 	e.WriteACLs(acl)
 	key := string(e.Buf)
@@ -32,6 +49,8 @@ func (c *aclCache) intern(acl []jute.ACL) *aclEntry {
 		c.byKey[key] = ent
 	}
 	ent.refs++
+	c.recent[c.next] = ent
+	c.next = (c.next + 1) % len(c.recent)
 	return ent
 }
 

@@ -68,6 +68,7 @@ type OpResult struct {
 // error and panics. A multi whose ops cannot be decoded applies nothing and reports
 // MarshallingError (ZooKeeper would stop half way).
 func (t *Tree) Apply(hdr jute.TxnHeader, txn jute.Record) Result {
+	t.insertParent, t.insertParentPath = nil, ""
 	if t.quotaSetupPending { // a restore that did not end with SetLastProcessedZxid
 		t.setupQuotas()
 	}
@@ -166,16 +167,12 @@ func (t *Tree) create(r *Result, path string, data []byte, acl []jute.ACL, owner
 		parent.stat.Cversion = parentCVersion
 		parent.stat.Pzxid = hdr.Zxid
 	}
-	n := &node{
-		data: data,
-		acl:  t.acls.intern(acl),
-		stat: jute.StatPersisted{
-			Czxid: hdr.Zxid, Mzxid: hdr.Zxid, Pzxid: hdr.Zxid,
-			Ctime: hdr.Time, Mtime: hdr.Time,
-			EphemeralOwner: owner,
-		},
-	}
-	parent.addChild(name)
+	n := newNode(data, t.acls.intern(acl), jute.StatPersisted{
+		Czxid: hdr.Zxid, Mzxid: hdr.Zxid, Pzxid: hdr.Zxid,
+		Ctime: hdr.Time, Mtime: hdr.Time,
+		EphemeralOwner: owner,
+	})
+	parent.addChild(name, n)
 	t.nodes[path] = n
 	t.dataBytes += javaLen(path) + int64(len(data))
 	t.index(path, owner)
@@ -251,10 +248,11 @@ func (t *Tree) deleteNode(r *Result, path string, zxid int64) protocol.ErrCode {
 		return protocol.ErrNoNode
 	}
 	delete(t.nodes, path)
+	n.removed = true
 	t.acls.release(n.acl)
-	t.dataBytes -= javaLen(path) + int64(len(n.data))
+	t.dataBytes -= javaLen(path) + int64(n.stat.dataLen)
 	t.unindex(path, n.stat.EphemeralOwner)
-	t.quotaDeleted(path, len(n.data))
+	t.quotaDeleted(path, int(n.stat.dataLen))
 	r.Triggers = append(r.Triggers,
 		Trigger{Path: path, Event: protocol.EventNodeDeleted},
 		Trigger{Path: ParentPath(path), Event: protocol.EventNodeChildrenChanged})
@@ -268,10 +266,10 @@ func (t *Tree) setData(r *Result, tx *jute.SetDataTxn, hdr jute.TxnHeader) {
 		r.Err = protocol.ErrNoNode
 		return
 	}
-	oldLen := len(n.data)
+	oldLen := int(n.stat.dataLen)
 	delta := int64(len(tx.Data) - oldLen)
 	t.dataBytes += delta
-	n.data = tx.Data
+	n.setData(tx.Data)
 	n.stat.Mtime = hdr.Time
 	n.stat.Mzxid = hdr.Zxid
 	n.stat.Version = tx.Version

@@ -11,8 +11,8 @@ func (t *Tree) SetConfig(data []byte, configVersion, mtimeMillis int64) {
 	if n == nil {
 		return // cannot happen: New makes the node, Insert keeps it and nothing deletes it
 	}
-	t.dataBytes += int64(len(data) - len(n.data))
-	n.data = data
+	t.dataBytes += int64(len(data)) - int64(n.stat.dataLen)
+	n.setData(data)
 	n.stat.Version = -1
 	n.stat.Mzxid = configVersion
 	n.stat.Mtime = mtimeMillis

@@ -23,6 +23,11 @@
 // restore ends with SetLastProcessedZxid, which rebuilds the quota roots and recounts the
 // stats. Limits are never enforced.
 //
+// Memory (docs/storage.md, "Memory and restart time"): a node is packed into Go's 96-byte size
+// class, children are a sorted slice of (name, node) up to 4096 of them and a map above, and
+// the names are substrings of the children's paths. The child's node pointer lets a snapshot
+// capture (NodeRef, AppendChildRefs, View) and tree walks avoid a path lookup per node.
+//
 // Two views of a stat exist, as in ZooKeeper. Nodes store a jute.StatPersisted whose cversion
 // counts child creations only; clients see a jute.Stat whose cversion counts creations and
 // deletions (stored*2 - numChildren, DataNode.copyStat), so a fresh "/" shows cversion -1 and

@@ -9,4 +9,7 @@ var (
 	ErrBadRestorePath = errors.New("datatree: bad restore path")
 	// ErrNoParent: Insert was given a node before its parent.
 	ErrNoParent = errors.New("datatree: parent missing")
+	// ErrDuplicatePath: Insert was given a path it had already inserted. A snapshot walks the
+	// tree once, so no valid one names a path twice.
+	ErrDuplicatePath = errors.New("datatree: path restored twice")
 )

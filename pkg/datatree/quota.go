@@ -79,10 +79,10 @@ func (t *Tree) addQuotaUsage(root string, bytesDelta, countDelta int64) {
 	if n == nil {
 		return
 	}
-	st := parseStatsTrack(n.data)
+	st := parseStatsTrack(n.data())
 	st.set(statsCount, st.get(statsCount)+countDelta)
 	st.set(statsBytes, st.get(statsBytes)+bytesDelta)
-	n.data = st.bytes()
+	n.setData(st.bytes())
 }
 
 // quotaCreated runs after a node is created (the tail of DataTree.createNode).
@@ -149,21 +149,19 @@ func (t *Tree) recountQuota(real string) {
 	st := statsTrack{}
 	st.set(statsBytes, bytes)
 	st.set(statsCount, count)
-	n.data = st.bytes()
+	n.setData(st.bytes())
 }
 
 func (t *Tree) countUsage(path string, n *node, count, bytes *int64) {
 	*count++
-	*bytes += int64(len(n.data))
+	*bytes += int64(n.stat.dataLen)
 	prefix := path
 	if prefix == RootPath {
 		prefix = ""
 	}
-	for c := range n.children {
-		if child := t.nodes[prefix+"/"+c]; child != nil {
-			t.countUsage(prefix+"/"+c, child, count, bytes)
-		}
-	}
+	n.children.each(func(c string, child *node) {
+		t.countUsage(prefix+"/"+c, child, count, bytes)
+	})
 }
 
 // setupQuotas is DataTree.setupQuota, run once a restored tree is complete: forget every
@@ -175,18 +173,15 @@ func (t *Tree) setupQuotas() {
 	var leaves []string
 	var walk func(path string, n *node)
 	walk = func(path string, n *node) {
-		if len(n.children) == 0 {
+		if n.children.len() == 0 {
 			if strings.HasSuffix(path, "/"+QuotaLimitNode) {
 				leaves = append(leaves, path)
 			}
 			return
 		}
-		for c := range n.children {
-			cp := path + "/" + c
-			if child := t.nodes[cp]; child != nil {
-				walk(cp, child)
-			}
-		}
+		n.children.each(func(c string, child *node) {
+			walk(path+"/"+c, child)
+		})
 	}
 	if q := t.nodes[QuotaPath]; q != nil {
 		walk(QuotaPath, q)

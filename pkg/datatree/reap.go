@@ -15,7 +15,7 @@ import (
 func (t *Tree) ContainerCandidates() []string {
 	var out []string
 	for p := range t.containers {
-		if n := t.nodes[p]; n != nil && len(n.children) == 0 && n.stat.Cversion > 0 {
+		if n := t.nodes[p]; n != nil && n.children.len() == 0 && n.stat.Cversion > 0 {
 			out = append(out, p)
 		}
 	}
@@ -33,7 +33,7 @@ func (t *Tree) NeverUsedContainers(nowMillis, maxNeverUsedMillis int64) []string
 	var out []string
 	for p := range t.containers {
 		n := t.nodes[p]
-		if n != nil && len(n.children) == 0 && n.stat.Cversion <= 0 && nowMillis-n.stat.Mtime > maxNeverUsedMillis {
+		if n != nil && n.children.len() == 0 && n.stat.Cversion <= 0 && nowMillis-n.stat.Mtime > maxNeverUsedMillis {
 			out = append(out, p)
 		}
 	}
@@ -47,7 +47,7 @@ func (t *Tree) ExpiredTTLs(nowMillis int64) []string {
 	var out []string
 	for p := range t.ttls {
 		n := t.nodes[p]
-		if n == nil || len(n.children) != 0 {
+		if n == nil || n.children.len() != 0 {
 			continue
 		}
 		ttl, ok := protocol.OwnerTTL(n.stat.EphemeralOwner)

@@ -1,6 +1,7 @@
 package datatree
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -327,6 +328,9 @@ func TestWalkInsertRoundTrip(t *testing.T) {
 	}
 	if err := restored.Insert("rel", nil, open, jute.StatPersisted{}); err == nil {
 		t.Error("insert of a relative path succeeded")
+	}
+	if err := restored.Insert("/t", nil, open, jute.StatPersisted{}); !errors.Is(err, ErrDuplicatePath) {
+		t.Errorf("second insert of /t: %v, want ErrDuplicatePath", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/jute"
@@ -34,7 +35,35 @@ func (s *Server) snapDir() string {
 // timeout from now (SessionTrackerImpl is built from the restored sessionsWithTimeouts and
 // touches each at start-up), so clients that come back within it keep their ephemerals and the
 // others expire through closeSession txns.
-func (s *Server) restore() error {
+//
+// Memory: the whole restore (snapshot load and log replay) runs with the collector's target at
+// snapshot.DefaultLoadGCPercent, since nearly everything it allocates stays live; at the default
+// 100 the collector would start a full mark of the new tree in the middle of the replay (the
+// "fixed cost" of a short log tail in docs/benchmarks.md, run 1). Once restored, one collection
+// that also hands the freed pages back to the OS (debug.FreeOSMemory) runs on its own
+// goroutine while the server begins to serve, and then the process's own GC target returns:
+// without it the process keeps the load's peak heap (decoder buffers, grown maps) resident for
+// minutes. See docs/storage.md, "Memory and restart time".
+func (s *Server) restore() (err error) {
+	old := debug.SetGCPercent(snapshot.DefaultLoadGCPercent)
+	if old < 0 || old > snapshot.DefaultLoadGCPercent {
+		debug.SetGCPercent(old) // GC off or already laxer: keep the process's choice
+	}
+	var restoredNodes int64
+	defer func() {
+		if err != nil || restoredNodes == 0 || s.inline {
+			debug.SetGCPercent(old)
+			return
+		}
+		// The target goes back to the process's own only after the forced collection: set
+		// first, the collector would see the new tree far above a goal computed from the
+		// heap of the last collection during the load and run a full collection of its own
+		// just before the forced one (GODEBUG=gctrace=1 showed both, ≈0.27 s of CPU each).
+		go func() {
+			debug.FreeOSMemory()
+			debug.SetGCPercent(old)
+		}()
+	}()
 	loaded := &snapshot.Loaded{}
 	if dir := s.snapDir(); dir != "" {
 		l, err := snapshot.LoadNewest(dir, snapshot.LoadOptions{Logger: s.logger, ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled})
@@ -48,6 +77,7 @@ func (s *Server) restore() error {
 		loaded.Tree.SetExtendedTypesEnabled(s.cfg.ExtendedTypesEnabled)
 	}
 	s.tree = loaded.Tree
+	restoredNodes = loaded.Nodes
 	if loaded.Path != "" {
 		s.logger.Info("restored snapshot", "file", loaded.Path, "zxid", hexID(loaded.StartZxid),
 			"nodes", loaded.Nodes, "sessions", len(loaded.Sessions))

@@ -7,6 +7,14 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/snapshot"
 )
 
+// snapshotIdleRatio is snapshot.WriteOptions.IdleRatio for the server's snapshots: about half
+// a core. A snapshot of 1M nodes costs about a second of CPU; unpaced, on a 2-core machine
+// running a write load, it took a whole core while it lasted and, being due every
+// snapCount/2..snapCount txns, ran most of the time: set throughput fell by 55% and p99 rose
+// 4× (docs/benchmarks.md, storage run 3). Paced, a snapshot takes longer, so more triggers find
+// one still running and are skipped, as ZooKeeper skips them ("Too busy to snap").
+const snapshotIdleRatio = 1.0
+
 // snapshotter writes snapshots, one at a time (ZooKeeper's snapThreadMutex), on its own
 // goroutine so that the apply goroutine only ever waits for one chunk's read lock
 // (snapshot.TreeSource), never for the disk. The log's writer starts it; inline (NewCore)
@@ -61,7 +69,11 @@ func (sn *snapshotter) take() {
 	defer sn.busy.Store(false)
 	s := sn.s
 	src := &snapshot.TreeSource{Tree: s.tree, Lock: &s.treeMu, Sessions: s.snapshotSessions}
-	info, err := snapshot.Write(sn.dir, src, snapshot.WriteOptions{DBID: s.cfg.DBID, Now: s.nowFn, ChunkNodes: sn.chunkNodes})
+	opts := snapshot.WriteOptions{DBID: s.cfg.DBID, Now: s.nowFn, ChunkNodes: sn.chunkNodes}
+	if !sn.inline {
+		opts.IdleRatio = snapshotIdleRatio
+	}
+	info, err := snapshot.Write(sn.dir, src, opts)
 	if err != nil {
 		// Nothing is lost: the log still holds every txn. The next trigger tries again.
 		s.logger.Error("snapshot failed", "dir", sn.dir, "err", err)

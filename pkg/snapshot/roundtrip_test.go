@@ -20,6 +20,8 @@ func TestRoundTripEveryNodeKind(t *testing.T) {
 		{name: "defaults", opts: WriteOptions{DBID: 7}},
 		// One node per chunk and tiny frames: every node in its own frame, ACL frames between.
 		{name: "tiny-frames", opts: WriteOptions{DBID: 7, ChunkNodes: 1, FrameBytes: 1}},
+		// Paced as the server paces it: same file, only slower.
+		{name: "paced", opts: WriteOptions{DBID: 7, ChunkNodes: 2, IdleRatio: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 )
 
@@ -24,7 +25,16 @@ type WriteOptions struct {
 	FrameBytes int
 	// Now is the clock Info.Duration is measured with; nil means time.Now.
 	Now func() time.Time
+	// IdleRatio paces the capture so that a snapshot takes a share of one core rather than a
+	// whole one: after each chunk (read lock, copy, encode, write) Write sleeps IdleRatio times
+	// the wall time the chunk took, at most maxPaceSleep. 0 disables it; 1 gives about half a
+	// core. Measured on the real clock, whatever Now is: it shares the CPU, it keeps no time.
+	IdleRatio float64
 }
+
+// maxPaceSleep bounds one pacing pause, so a chunk slowed by a busy machine cannot park the
+// snapshot for long.
+const maxPaceSleep = 20 * time.Millisecond
 
 // Info describes a snapshot Write finished.
 type Info struct {
@@ -69,16 +79,25 @@ func Write(dir string, src Source, opts WriteOptions) (info Info, err error) {
 		}
 	}()
 
-	bw := bufio.NewWriterSize(f, writeBufferBytes)
+	bw := bufio.NewWriterSize(&writebackFile{f: f}, writeBufferBytes)
 	enc := newEncoder(bw, Header{DBID: opts.DBID, StartZxid: zxid}, opts.FrameBytes)
 	enc.sessions(sessions)
 	var batch []NodeRecord
 	for done := false; !done && enc.err == nil; {
+		chunkStart := time.Now()
 		batch, done = src.Next(batch[:0], chunk)
 		for i := range batch {
 			enc.node(&batch[i])
 		}
 		clear(batch) // drop references to tree data while the next chunk waits for the lock
+		if opts.IdleRatio > 0 {
+			time.Sleep(min(time.Duration(float64(time.Since(chunkStart))*opts.IdleRatio), maxPaceSleep))
+		} else {
+			// Let runnable goroutines (the request pipeline) go first between chunks: the
+			// snapshot is background work, and on a 2-core machine it otherwise holds a
+			// core for a whole scheduling slice at a time while writes queue behind it.
+			runtime.Gosched()
+		}
 	}
 	if err := enc.finish(); err != nil {
 		return Info{}, fmt.Errorf("snapshot: write %s: %w", tmp, err)
@@ -107,4 +126,31 @@ func Write(dir string, src Source, opts WriteOptions) (info Info, err error) {
 		Bytes:    enc.written,
 		Duration: now().Sub(started),
 	}, nil
+}
+
+// writebackBytes is how much of a snapshot may be written before its write-back to disk is
+// started (RocksDB's bytes_per_sync idea). Without it a snapshot of ~180 MiB sits in the page
+// cache until its final fsync, or until the kernel's background flusher picks it up, and either
+// way a burst of that size reaches the disk at once: an fdatasync of the txn log issued
+// meanwhile waits behind it (ext4 data=ordered commits the journal after the data it orders),
+// which is a write's reply waiting behind the snapshot. Started in 8 MiB steps, each step
+// waiting for the one before, the snapshot is paced at the disk's speed and the dirty data an
+// fdatasync of the log can meet stays under 16 MiB.
+const writebackBytes = 8 << 20
+
+// writebackFile passes writes to f and starts their write-back every writebackBytes.
+type writebackFile struct {
+	f       *os.File
+	written int64 // bytes written to f
+	started int64 // bytes whose write-back was started
+}
+
+func (w *writebackFile) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	for w.written-w.started >= writebackBytes {
+		startWriteback(w.f, w.started, writebackBytes)
+		w.started += writebackBytes
+	}
+	return n, err
 }

@@ -22,4 +22,7 @@
 // failure handling in file.go. Segment files are named log.<16 hex digits of the first zxid>,
 // created as tmp → fsync → rename → fsync(dir), preallocated in steps of PreallocBytes
 // (ZooKeeper's zookeeper.preAllocSize, 64 MiB) and cut to size when a newer segment starts.
+// Open's scan also keeps a seek point about every MiB of each segment (segment.go), so a
+// ReadFrom of a zxid deep inside a large segment (the log tail after a snapshot, at restart)
+// starts near it instead of decoding the segment from its first record.
 package txnlog

@@ -143,7 +143,11 @@ func (l *fileLog) recoverSegment(path string, prevZxid int64, last bool) (*segme
 		_ = f.Close()
 		return nil, nil, err
 	}
-	res, err := scanSegment(f, scanOptions{maxData: l.opts.MaxEntryBytes, prevZxid: prevZxid})
+	var index segment // collects the seek points only
+	res, err := scanSegment(f, scanOptions{maxData: l.opts.MaxEntryBytes, prevZxid: prevZxid, onRecord: func(off int64, fr decodedFrame) bool {
+		index.addSeek(fr.Zxid, off)
+		return true
+	}})
 	var he headerError
 	if errors.As(err, &he) {
 		return fail(fmt.Errorf("%w: %s offset 0: header: %s", ErrCorrupt, path, he.problem))
@@ -158,7 +162,8 @@ func (l *fileLog) recoverSegment(path string, prevZxid int64, last bool) (*segme
 	if res.hdr.DBID != l.opts.DBID {
 		return fail(fmt.Errorf("%w: %s has db id %d, want %d", ErrDBIDMismatch, path, res.hdr.DBID, l.opts.DBID))
 	}
-	seg := &segment{path: path, firstZxid: zxid, lastZxid: res.lastZxid, end: res.end}
+	seg := &segment{path: path, firstZxid: zxid, lastZxid: res.lastZxid, end: res.end, seek: index.seek}
+	seg.dropSeekFrom(res.end)
 	switch {
 	case res.tail == tailCorrupt || (res.tail == tailTorn && !last):
 		return fail(fmt.Errorf("%w: %s offset %d: %s", ErrCorrupt, path, res.badOff, res.reason))
@@ -300,6 +305,7 @@ func (l *fileLog) persist(w *segWriter, seal bool) error {
 	}
 	if n := len(w.bufEnts); n > 0 {
 		w.seg.lastZxid = w.bufEnts[n-1].Zxid
+		w.seg.addSeek(w.bufEnts[0].Zxid, w.seg.end) // buf began at the old end
 	}
 	w.seg.end = end
 	w.buf = w.buf[:0]
@@ -502,6 +508,7 @@ func (l *fileLog) cutSegment(s *segment, zxid int64) error {
 		return fmt.Errorf("%w: truncate %s after 0x%x: %w", ErrWrite, s.path, zxid, err)
 	}
 	s.end, s.lastZxid = cut, cutLast
+	s.dropSeekFrom(cut)
 	if l.active != nil && l.active.seg == s {
 		l.active.allocated = cut
 	}

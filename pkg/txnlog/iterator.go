@@ -39,6 +39,11 @@ func (l *fileLog) ReadFrom(zxid int64) (Iterator, error) {
 		if s.empty() || s.lastZxid < zxid {
 			continue
 		}
+		if len(it.parts) == 0 {
+			// Start near zxid: after a snapshot the restart reads a short tail that begins
+			// deep inside a large segment.
+			it.off = s.startFor(zxid)
+		}
 		// Opened now so a later PurgeBefore that unlinks the file cannot pull it away.
 		f, err := l.fs.OpenRead(s.path)
 		if err != nil {
@@ -130,6 +135,9 @@ func (it *fileIter) readAt(p iterPart) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: %s offset %d: %s", ErrCorrupt, p.path, it.off, st)
 	}
 	it.off += int64(fr.Size)
+	if fr.Zxid < it.from {
+		return Entry{Zxid: fr.Zxid}, nil // skipped by next: no copy
+	}
 	return Entry{Zxid: fr.Zxid, Data: append([]byte(nil), fr.Data...)}, nil
 }
 
