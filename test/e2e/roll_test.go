@@ -53,7 +53,7 @@ func rollingRestart(t *testing.T, e *env) {
 	)
 	go func() {
 		defer close(done)
-		for i := 0; i < 100000; i++ {
+		for i := 0; i < 1000000; i++ {
 			select {
 			case <-stop:
 				return
@@ -65,6 +65,7 @@ func rollingRestart(t *testing.T, e *env) {
 				acked = append(acked, p)
 				ackAt = append(ackAt, time.Now())
 				mu.Unlock()
+				time.Sleep(time.Millisecond) // paced, so the bound is never what stops it
 			} else {
 				time.Sleep(50 * time.Millisecond) // connection loss while a member restarts
 			}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,37 @@ func srvrMode(ip string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no Mode line from %s (%v)", ip, sc.Err())
+}
+
+// srvrModeEpoch is srvrMode plus the epoch of srvr's Zxid line (its high 32 bits): a new
+// leader term has a higher epoch, whichever pod leads it.
+func srvrModeEpoch(ip string) (mode string, epoch int64, err error) {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, clientPort), 3*time.Second)
+	if err != nil {
+		return "", 0, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Write([]byte("srvr")); err != nil {
+		return "", 0, err
+	}
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
+			mode = v
+		}
+		if v, ok := strings.CutPrefix(sc.Text(), "Zxid: "); ok {
+			z, perr := strconv.ParseUint(strings.TrimPrefix(v, "0x"), 16, 64)
+			if perr != nil {
+				return "", 0, fmt.Errorf("srvr Zxid %q: %w", v, perr)
+			}
+			epoch = int64(z >> 32)
+		}
+	}
+	if mode == "" {
+		return "", 0, fmt.Errorf("no Mode line from %s (%v)", ip, sc.Err())
+	}
+	return mode, epoch, nil
 }
 
 // connect opens a go-zookeeper session through exactly one member and waits for it.
