@@ -27,7 +27,9 @@
 //     (sendsBeforePersist says why that keeps every promise zab makes).
 //   - storage (storage.go, statefile.go): zab.ReadOnlyStorage over a pkg/txnlog file log, a
 //     snapshot file and ZooKeeper's acceptedEpoch/currentEpoch files (decimal text, replaced
-//     tmp → fsync → rename → fsync(dir)). Layout and the crash-safe SNAP install: storage.go.
+//     tmp → fsync → rename → fsync(dir)). Layout and the crash-atomic SNAP install (new
+//     generation with its entries fsynced, then one rename switches to it, then the old log
+//     goes): storage.go.
 //     The newest log entries are also kept in memory (tailcache.go): zab reads them back on
 //     every commit, and the txn log would seek through its segment for each read.
 //   - Faults (faults.go): a connection wrapper for tests that drops election writes, severs

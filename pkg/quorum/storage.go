@@ -26,10 +26,15 @@ import (
 //	log.<generation>/             the txn log (pkg/txnlog) after the snapshot
 //	committedZxid                 a hint of the commit point: zxid + CRC, written unsynced
 //
-// A SNAP sync replaces log and snapshot together: a new, empty log.<g+1> is created, then
-// the snapshot file naming g+1 is renamed into place (the switch), then log.<g> is removed.
-// A crash anywhere leaves the snapshot file naming a complete pair; Open removes the other
-// log directories.
+// A SNAP sync replaces log and snapshot together, and must never leave the snapshot without
+// the entries that came with it: the old, longer log may hold txns a quorum committed, and the
+// old currentEpoch would still make the member look current. So the new generation is built
+// completely before it becomes current: a new log.<g+1> is created, the entries of the same
+// Persist are appended to it and fsynced, the directory is fsynced, and only then is the
+// snapshot file naming g+1 renamed into place (the one atomic switch); the epoch files follow,
+// and log.<g> is removed last. A crash before the switch leaves the old snapshot naming the
+// complete old log; after it, the new snapshot naming the complete new log. Open removes the
+// log directories of every other generation.
 const (
 	acceptedEpochFile = "acceptedEpoch"
 	currentEpochFile  = "currentEpoch"
@@ -63,6 +68,18 @@ type Storage struct {
 	accepted, current zab.Epoch
 	committed         zab.Zxid
 	committedF        *os.File
+
+	// crashAt, when set (tests only), is called at each step of a SNAP install; an error
+	// stops Persist there, as a crash would, so tests can reopen the directory.
+	crashAt func(step string) error
+}
+
+// step reports a SNAP install step to the test hook.
+func (s *Storage) step(name string) error {
+	if s.crashAt == nil {
+		return nil
+	}
+	return s.crashAt(name)
 }
 
 var _ zab.ReadOnlyStorage = (*Storage)(nil)
@@ -284,36 +301,35 @@ func (s *Storage) CurrentEpoch() (zab.Epoch, error) { return s.current, nil }
 func (s *Storage) Committed() (zab.Zxid, error) { return s.committed, nil }
 
 // Persist writes p in the order zab.Persist documents: snapshot, truncation, entries, fsync,
-// acceptedEpoch, currentEpoch (each durable before the next), then the commit hint.
+// acceptedEpoch, currentEpoch (each durable before the next), then the commit hint. With a
+// snapshot, truncation and entries go into the new generation before it is switched to (see
+// the layout comment), so the install is atomic with respect to a crash.
 func (s *Storage) Persist(p zab.Persist) error {
 	wrote := false
 	if p.Snapshot != nil {
-		if err := s.installSnapshot(*p.Snapshot); err != nil {
+		if err := s.installSnapshot(*p.Snapshot, p.TruncateAfter, p.Entries); err != nil {
 			return err
 		}
-		wrote = true
+	} else {
+		if p.TruncateAfter != nil {
+			if err := s.truncateAfter(*p.TruncateAfter); err != nil {
+				return err
+			}
+			wrote = true
+		}
+		if len(p.Entries) > 0 {
+			if err := s.log.Append(toLogEntries(p.Entries)...); err != nil {
+				return fmt.Errorf("%w: append: %w", ErrStorage, err)
+			}
+			last, _ := s.LastZxid()
+			for _, e := range p.Entries {
+				s.zxids = append(s.zxids, e.Zxid)
+			}
+			s.tail.append(last, p.Entries)
+			wrote = true
+		}
 	}
-	if p.TruncateAfter != nil {
-		if err := s.truncateAfter(*p.TruncateAfter); err != nil {
-			return err
-		}
-		wrote = true
-	}
-	if len(p.Entries) > 0 {
-		ents := make([]txnlog.Entry, len(p.Entries))
-		for i, e := range p.Entries {
-			ents[i] = txnlog.Entry{Zxid: int64(e.Zxid), Data: e.Data}
-		}
-		if err := s.log.Append(ents...); err != nil {
-			return fmt.Errorf("%w: append: %w", ErrStorage, err)
-		}
-		last, _ := s.LastZxid()
-		for _, e := range p.Entries {
-			s.zxids = append(s.zxids, e.Zxid)
-		}
-		s.tail.append(last, p.Entries)
-		wrote = true
-	}
+	// installSnapshot synced the new generation itself.
 	if wrote && p.MustSync {
 		if err := s.log.Sync(); err != nil {
 			return fmt.Errorf("%w: sync: %w", ErrStorage, err)
@@ -326,11 +342,22 @@ func (s *Storage) Persist(p zab.Persist) error {
 		}
 		s.accepted = p.AcceptedEpoch
 	}
+	if err := s.step("accepted-epoch"); err != nil {
+		return err
+	}
 	if p.CurrentEpoch != 0 {
 		if err := writeEpochFile(filepath.Join(s.dir, currentEpochFile), uint32(p.CurrentEpoch)); err != nil {
 			return err
 		}
 		s.current = p.CurrentEpoch
+	}
+	if err := s.step("current-epoch"); err != nil {
+		return err
+	}
+	if p.Snapshot != nil {
+		// Only now, with the new generation current and described by the epochs, may the
+		// old log go. A crash before this leaves it behind; Open removes it.
+		s.removeLog(s.gen - 1)
 	}
 	if p.Committed != 0 {
 		return s.writeCommitted(p.Committed)
@@ -338,8 +365,24 @@ func (s *Storage) Persist(p zab.Persist) error {
 	return nil
 }
 
-// installSnapshot replaces log and snapshot with snap (SNAP sync); see the layout comment.
-func (s *Storage) installSnapshot(snap zab.Snapshot) error {
+func toLogEntries(es []zab.Entry) []txnlog.Entry {
+	out := make([]txnlog.Entry, len(es))
+	for i, e := range es {
+		out[i] = txnlog.Entry{Zxid: int64(e.Zxid), Data: e.Data}
+	}
+	return out
+}
+
+// installSnapshot builds the generation after s.gen from snap, the truncation point and the
+// entries that came with it, makes it durable, and switches to it by renaming the snapshot
+// file (see the layout comment). The old log is closed but left on disk for Persist to
+// remove. Any error before the switch leaves the old generation current, in memory and on
+// disk.
+func (s *Storage) installSnapshot(snap zab.Snapshot, truncAfter *zab.Zxid, entries []zab.Entry) error {
+	if truncAfter != nil && *truncAfter < snap.Zxid {
+		return fmt.Errorf("%w: truncate after %s below snapshot %s", zab.ErrCompacted, truncAfter.Short(), snap.Zxid.Short())
+	}
+	// The new log starts empty after snap.Zxid, so a truncation at or above it is a no-op.
 	next := s.gen + 1
 	dir := s.logDir(next)
 	if err := os.RemoveAll(dir); err != nil {
@@ -349,25 +392,66 @@ func (s *Storage) installSnapshot(snap zab.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("%w: open log: %w", ErrStorage, err)
 	}
+	fail := func(err error) error {
+		_ = nl.Close()
+		return err
+	}
+	if err := s.step("open-log"); err != nil {
+		return fail(err)
+	}
+	if len(entries) > 0 {
+		if err := nl.Append(toLogEntries(entries)...); err != nil {
+			return fail(fmt.Errorf("%w: append: %w", ErrStorage, err))
+		}
+	}
+	if err := s.step("append"); err != nil {
+		return fail(err)
+	}
+	if err := nl.Sync(); err != nil {
+		return fail(fmt.Errorf("%w: sync: %w", ErrStorage, err))
+	}
+	if err := s.step("sync-log"); err != nil {
+		return fail(err)
+	}
+	// The new log directory's entry must be durable before a snapshot may name it.
 	if err := syncDir(s.dir); err != nil {
-		_ = nl.Close()
-		return err
+		return fail(err)
 	}
+	if err := s.step("sync-dir"); err != nil {
+		return fail(err)
+	}
+	// The switch: one rename (writeFileAtomic fsyncs the file and the directory).
 	if err := s.writeSnapshot(next, snap); err != nil {
-		_ = nl.Close()
-		return err
+		return fail(err)
 	}
-	old, oldGen := s.log, s.gen
-	s.log, s.gen, s.snap, s.zxids = nl, next, zab.Snapshot{Zxid: snap.Zxid, Data: slices.Clone(snap.Data)}, nil
+	old := s.log
+	s.log, s.gen, s.snap = nl, next, zab.Snapshot{Zxid: snap.Zxid, Data: slices.Clone(snap.Data)}
+	s.zxids = entryZxids(entries)
 	s.tail.reset()
+	s.tail.append(snap.Zxid, entries)
 	if err := old.Close(); err != nil {
 		s.logger.Warn("quorum: closing the replaced log", "err", err)
 	}
-	if err := os.RemoveAll(s.logDir(oldGen)); err != nil {
-		// Harmless: Open removes it.
-		s.logger.Warn("quorum: removing the replaced log", "err", err)
+	if err := s.step("switch"); err != nil {
+		return err
 	}
 	return s.writeCommitted(max(s.committed, snap.Zxid))
+}
+
+func entryZxids(es []zab.Entry) []zab.Zxid {
+	out := make([]zab.Zxid, len(es))
+	for i, e := range es {
+		out[i] = e.Zxid
+	}
+	return out
+}
+
+// removeLog removes the log directory of generation gen; failure is harmless, as Open removes
+// it.
+func (s *Storage) removeLog(gen uint64) {
+	if err := os.RemoveAll(s.logDir(gen)); err != nil {
+		s.logger.Warn("quorum: removing the replaced log", "err", err)
+	}
 }
 
 func (s *Storage) truncateAfter(z zab.Zxid) error {
