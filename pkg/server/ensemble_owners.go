@@ -149,8 +149,15 @@ func (e *ensemble) revalidate(id int64, timeoutMillis int32, now time.Time) (boo
 		return false, fmt.Errorf("%w: %w", errNoRevalidation, err)
 	}
 	if valid {
+		// The leader vouches for the session; this learner may not have applied its
+		// createSession yet (it was created through another member a moment ago). Track it
+		// now, or the reader would drop the client's next request as one of an unknown
+		// session (ZooKeeper's learners never drop a global session's request on their own:
+		// LearnerSessionTracker.touchSession records the touch for the leader).
 		s.sessMu.Lock()
-		s.tracker.Touch(id, now.UnixMilli())
+		if !s.tracker.Touch(id, now.UnixMilli()) {
+			s.tracker.Add(id, timeoutMillis, now.UnixMilli())
+		}
 		s.sessMu.Unlock()
 	}
 	return valid, nil
