@@ -4,13 +4,19 @@
 # Env: DURATION (default 10s), SESSIONS (32), VALUE_SIZE (128), MIXES ("create set get mixed"),
 #      FORCE_SYNC (yes: both servers fsync every write batch, as shipped),
 #      PIPELINE ("1": requests in flight per session; e.g. "1 8" runs every mix at both depths;
-#      1 is the documented closed-loop benchmark of issue #2).
+#      1 is the documented closed-loop benchmark of issue #2),
+#      PIN (unset: everything shares all cores; "1": each server pinned to core 0 and the bench
+#      client to core 1 with taskset, so the client and a server never preempt each other; run 6
+#      of docs/benchmarks.md found that contention to be most of the get p99).
 # Each row also reports the CPU time per op of the bench client (getrusage) and of the server
 # (/proc/<pid>/stat via -server-pid): on a shared machine these are steadier than ops/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}; SESSIONS=${SESSIONS:-32}; VALUE_SIZE=${VALUE_SIZE:-128}
 MIXES=${MIXES:-"create set get mixed"}; FORCE_SYNC=${FORCE_SYNC:-yes}; PIPELINE=${PIPELINE:-1}
+PIN=${PIN:-}
+srvpin=(); clipin=()
+if [ -n "$PIN" ]; then srvpin=(taskset -c 0); clipin=(taskset -c 1); fi
 hack/install-test-deps.sh
 go build -o bin/zkensemble .
 work=$(mktemp -d /tmp/zke-bench.XXXXXX)
@@ -35,8 +41,8 @@ admin.enableServer=false
 forceSync=$FORCE_SYNC"
 printf '%s\ndataDir=%s\nclientPort=%s\n' "$common" "$work/zk/data" "$zkport" > "$work/zk/zoo.cfg"
 printf '%s\ndataDir=%s\nclientPort=%s\n' "$common" "$work/zke/data" "$zkeport" > "$work/zke/zoo.cfg"
-hack/apache-zk.sh "$work/zk/zoo.cfg" > "$work/zk/log" 2>&1 & pids+=($!); zkpid=$!
-bin/zkensemble server --config "$work/zke/zoo.cfg" > "$work/zke/log" 2>&1 & pids+=($!); zkepid=$!
+"${srvpin[@]}" hack/apache-zk.sh "$work/zk/zoo.cfg" > "$work/zk/log" 2>&1 & pids+=($!); zkpid=$!
+"${srvpin[@]}" bin/zkensemble server --config "$work/zke/zoo.cfg" > "$work/zke/log" 2>&1 & pids+=($!); zkepid=$!
 waitsrvr "$zkport"; waitsrvr "$zkeport"
 results=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -45,14 +51,14 @@ for depth in $PIPELINE; do
     for target in zookeeper zkensemble; do
       if [ $target = zookeeper ]; then port=$zkport; pid=$zkpid; else port=$zkeport; pid=$zkepid; fi
       out="$work/$target-$mix-p$depth.json"
-      bin/zkensemble bench -servers 127.0.0.1:$port -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
+      "${clipin[@]}" bin/zkensemble bench -servers 127.0.0.1:$port -sessions "$SESSIONS" -value-size "$VALUE_SIZE" \
         -mix "$mix" -duration "$DURATION" -label "$target" -pipeline "$depth" -server-pid "$pid" -json "$out" >&2
       results+=("$out")
     done
   done
 done
 echo "## bench-compare $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "sessions=$SESSIONS value=${VALUE_SIZE}B duration=$DURATION forceSync=$FORCE_SYNC pipeline=$PIPELINE"
+echo "sessions=$SESSIONS value=${VALUE_SIZE}B duration=$DURATION forceSync=$FORCE_SYNC pipeline=$PIPELINE pin=${PIN:-no}"
 echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 bin/zkensemble bench table "${results[@]}"
