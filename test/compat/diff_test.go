@@ -166,7 +166,6 @@ func TestDifferential(t *testing.T) {
 	}
 	for _, p := range pairs {
 		t.Run(p.name, func(t *testing.T) {
-			harness.SkipIfPending(t, p.other)
 			if testing.Short() {
 				t.Skip("starts servers")
 			}

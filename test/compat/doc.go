@@ -12,7 +12,7 @@
 //     follower of a 3-member zkensemble ensemble, and the differential
 //     scenarios with each session on its own member, self-tested on an Apache ensemble.
 //
-// Every suite runs against both targets (harness.ZKEServerReady is true) and must pass. Where we
+// Every suite runs against both targets and must pass. Where we
 // follow ZooKeeper 3.9 and the 3.8.0 reference differs, the differential suite lists the exact
 // lines in knownDifferences (diff_test.go), each argued in docs/compatibility.md. The package
 // has no non-test code besides this file.

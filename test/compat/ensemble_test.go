@@ -43,7 +43,6 @@ const ensembleTickMillis = 2000
 // extras and returns it with its members' client addresses, followers first.
 func startCompatEnsemble(t *testing.T) (*harness.Ensemble, []string) {
 	t.Helper()
-	harness.SkipIfPending(t, harness.ZKE)
 	if testing.Short() {
 		t.Skip("starts an ensemble of server processes")
 	}

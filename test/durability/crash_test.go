@@ -286,7 +286,6 @@ func (cs *crashSuite) check(n int) {
 func TestCrashRecovery(t *testing.T) {
 	for _, target := range []harness.Target{harness.Apache, harness.ZKE} {
 		t.Run(target.String(), func(t *testing.T) {
-			skipIfPending(t, target)
 			skipShort(t)
 			runCrash(t, target)
 		})

@@ -15,8 +15,8 @@
 //   - snapshot_test.go: corrupts the newest snapshot (ZKE only).
 //   - diskfull_test.go: dataDir on a small tmpfs, filled until writes fail (ZKE only).
 //
-// Every ZKE test calls harness.SkipIfPending, so harness.ZKEServerReady switches them all on.
-// Knobs (environment): ZKE_CRASH_SEED (int64, default from the clock; always printed),
+// Every test runs against ZKE (and Apache where it says so) and must pass; none skips for a
+// pending server. Knobs (environment): ZKE_CRASH_SEED (int64, default from the clock; always printed),
 // ZKE_CRASH_ROUNDS (kills per target, default 5), ZKE_TORN_OFFSETS ("all" truncates at every
 // byte offset instead of a sample of 128 that always holds the record boundaries). -short
 // skips every test that starts a process.

@@ -15,17 +15,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needZKE skips t unless the ZKE server is ready, and in -short mode.
+// needZKE skips t in -short mode (every ZKE-only test starts a server process).
 func needZKE(t *testing.T) {
 	t.Helper()
-	skipIfPending(t, harness.ZKE)
 	skipShort(t)
-}
-
-// skipIfPending is harness.SkipIfPending: harness.ZKEServerReady alone decides.
-func skipIfPending(t *testing.T, target harness.Target) {
-	t.Helper()
-	harness.SkipIfPending(t, target)
 }
 
 func skipShort(t *testing.T) {

@@ -125,7 +125,6 @@ func TestObserver(t *testing.T) {
 					t.Skip("ZKE_SKIP_APACHE set")
 				}
 			}
-			harness.SkipIfPending(t, target)
 			observerScenario(t, target)
 		})
 	}

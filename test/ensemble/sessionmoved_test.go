@@ -98,7 +98,6 @@ func TestSessionMoved(t *testing.T) {
 	}
 	for _, target := range []harness.Target{harness.Apache, harness.ZKE} {
 		t.Run(target.String(), func(t *testing.T) {
-			harness.SkipIfPending(t, target)
 			e, err := harness.LaunchProxiedEnsemble(target, 3, harness.ProxiedOptions{TickTimeMS: 500})
 			if err != nil {
 				t.Fatal(err)

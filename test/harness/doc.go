@@ -5,11 +5,13 @@
 // ends.
 //
 // Callers choose a Target and must:
-//   - call SkipIfPending(t, target) at the top of every test that runs against ZKE, so that the
-//     single constant ZKEServerReady decides whether those tests run;
 //   - stop servers obtained from Launch or Shared themselves: Stop for Launch, StopShared from
 //     TestMain for Shared (StartApache/StartZKE/Start register their own t.Cleanup);
 //   - give each scenario that shares a server its own root znode.
 //
 // A failing test keeps its server directory (config, data, log) and prints the log's tail.
+//
+// Every process the harness runs (a Server, an Ensemble Member, a ProxiedMember) goes through
+// process.go: its own process group with Pdeathsig, output appended to process.out after a
+// startMarker line, exit tracked in the background, SIGCONT+SIGTERM then SIGKILL to stop.
 package harness

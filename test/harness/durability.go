@@ -30,9 +30,7 @@ func (s *Server) ExitCode() (code int, exited bool) {
 	if done == nil || alive {
 		return 0, false
 	}
-	s.mu.Lock()
-	err := s.waitErr
-	s.mu.Unlock()
+	err := s.proc.exitErr()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

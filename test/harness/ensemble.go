@@ -6,12 +6,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,10 +45,7 @@ type Member struct {
 	ip         string // the member's own loopback address (127.a.b.id)
 	clientPort int
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
+	proc process
 }
 
 // StartEnsemble starts n members and waits until they serve with one leader. Everything is
@@ -245,108 +240,31 @@ func (m *Member) DataDir() string { return filepath.Join(m.dir, "data") }
 
 // Mode is the "Mode:" of srvr ("leader", "follower", ...), or "" when the member does not
 // serve (or does not answer).
-func (m *Member) Mode() string {
-	out, err := FourLW(m.Addr(), "srvr")
-	if err != nil {
-		return ""
-	}
-	for _, l := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(l, "Mode: "); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+func (m *Member) Mode() string { return srvrMode(m.Addr()) }
 
 // Start runs the member's process (its client port answers once it serves).
 func (m *Member) Start() error {
-	bin, err := ZKEBinary()
+	cmd, err := zkeServerCommand(m.cfgPath, m.dir)
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(m.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(bin, "server", "--config", m.cfgPath)
-	cmd.Dir = m.dir
-	fmt.Fprintf(out, "==== harness: starting member %d: %s\n", m.ID, strings.Join(cmd.Args, " "))
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return fmt.Errorf("harness: start member %d: %w", m.ID, err)
-	}
-	done := make(chan struct{})
-	m.mu.Lock()
-	m.cmd, m.done = cmd, done
-	m.mu.Unlock()
-	go func() {
-		werr := cmd.Wait()
-		out.Close()
-		m.mu.Lock()
-		m.waitErr = werr
-		m.mu.Unlock()
-		close(done)
-	}()
-	return nil
+	return m.proc.start(cmd, m.outPath, fmt.Sprintf("member %d", m.ID))
 }
 
 // Running reports whether the process is alive.
 func (m *Member) Running() bool {
-	m.mu.Lock()
-	done := m.done
-	m.mu.Unlock()
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
-}
-
-func (m *Member) signal(sig syscall.Signal) chan struct{} {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cmd != nil && m.cmd.Process != nil {
-		_ = syscall.Kill(-m.cmd.Process.Pid, sig)
-	}
-	return m.done
+	_, alive := m.proc.running()
+	return alive
 }
 
 // Kill sends SIGKILL (a crash) and waits for the process to go.
-func (m *Member) Kill() {
-	if !m.Running() {
-		return
-	}
-	<-m.signal(syscall.SIGKILL)
-}
+func (m *Member) Kill() { _ = m.proc.kill() }
 
 // Terminate sends SIGTERM, then SIGKILL after stopGrace.
-func (m *Member) Terminate() {
-	if !m.Running() {
-		return
-	}
-	done := m.signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(stopGrace):
-		<-m.signal(syscall.SIGKILL)
-	}
-}
+func (m *Member) Terminate() { m.proc.terminate() }
 
 // LogTail returns the last n lines of the member's output.
 func (m *Member) LogTail(n int) string {
-	data, err := os.ReadFile(m.outPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
+	lines, _ := fileTail(m.outPath, n)
 	return strings.Join(lines, "\n")
 }

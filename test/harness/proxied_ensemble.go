@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,17 +65,12 @@ type ProxiedEnsemble struct {
 
 // ProxiedMember is one process of a ProxiedEnsemble.
 type ProxiedMember struct {
-	ID     int
-	target Target
+	ID int
 	// srv carries the directory layout the harness's command builders expect.
 	srv        *Server
 	clientPort int
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
-	paused  bool
+	proc process
 }
 
 // LaunchProxiedEnsemble writes the configs, starts the proxies and the n processes, and returns
@@ -127,7 +121,7 @@ func LaunchProxiedEnsemble(target Target, n int, opts ProxiedOptions) (*ProxiedE
 		if target == Apache {
 			srv.logPath = filepath.Join(mdir, "zookeeper.log")
 		}
-		e.Members = append(e.Members, &ProxiedMember{ID: i + 1, target: target, srv: srv, clientPort: ports[0]})
+		e.Members = append(e.Members, &ProxiedMember{ID: i + 1, srv: srv, clientPort: ports[0]})
 	}
 	if e.Net, err = NewPeerNet(real); err != nil {
 		e.Stop()
@@ -315,134 +309,53 @@ func (m *ProxiedMember) Dir() string { return m.srv.dir }
 func (m *ProxiedMember) DataDir() string { return m.srv.dataDir }
 
 // Mode is srvr's Mode ("leader", "follower", ...) or "" when the member does not serve.
-func (m *ProxiedMember) Mode() string {
-	out, err := FourLW(m.Addr(), "srvr")
-	if err != nil {
-		return ""
-	}
-	for _, l := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(l, "Mode: "); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+func (m *ProxiedMember) Mode() string { return srvrMode(m.Addr()) }
 
 // Start runs the member's process; it serves once a quorum has formed (see WaitLeader).
 func (m *ProxiedMember) Start() error {
-	var (
-		cmd *exec.Cmd
-		err error
-	)
-	switch m.target {
-	case Apache:
-		cmd, err = apacheCommand(m.srv)
-	case ZKE:
-		cmd, err = zkeCommand(m.srv)
-	default:
-		err = fmt.Errorf("%w: %v", ErrBadTarget, m.target)
-	}
+	cmd, err := m.srv.command()
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(m.srv.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("harness: open output: %w", err)
-	}
-	fmt.Fprintf(out, "%smember %d: %s\n", startMarker, m.ID, strings.Join(cmd.Args, " "))
-	cmd.Stdout, cmd.Stderr = out, out
-	// Own process group so signals reach the whole server; Pdeathsig kills it if the test
-	// binary dies without running cleanups.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return fmt.Errorf("harness: start member %d: %w", m.ID, err)
-	}
-	done := make(chan struct{})
-	m.mu.Lock()
-	m.cmd, m.done, m.paused = cmd, done, false
-	m.mu.Unlock()
-	go func() {
-		werr := cmd.Wait()
-		out.Close()
-		m.mu.Lock()
-		m.waitErr = werr
-		m.mu.Unlock()
-		close(done)
-	}()
-	return nil
+	return m.proc.start(cmd, m.srv.outPath, fmt.Sprintf("member %d", m.ID))
 }
 
 // Running reports whether the process is alive (a paused process is alive).
 func (m *ProxiedMember) Running() bool {
-	m.mu.Lock()
-	done := m.done
-	m.mu.Unlock()
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
+	_, alive := m.proc.running()
+	return alive
 }
 
 // Paused reports whether the member was stopped with Pause and not resumed.
-func (m *ProxiedMember) Paused() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.paused
-}
+func (m *ProxiedMember) Paused() bool { return m.proc.isPaused() }
 
-func (m *ProxiedMember) signal(sig syscall.Signal) (chan struct{}, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cmd == nil || m.cmd.Process == nil {
-		return nil, fmt.Errorf("%w: member %d", ErrMemberDown, m.ID)
+// memberErr names the member in an error of its process.
+func (m *ProxiedMember) memberErr(err error) error {
+	if err == nil {
+		return nil
 	}
-	if err := syscall.Kill(-m.cmd.Process.Pid, sig); err != nil {
-		return m.done, fmt.Errorf("harness: signal %v to member %d: %w", sig, m.ID, err)
-	}
-	switch sig {
-	case syscall.SIGSTOP:
-		m.paused = true
-	case syscall.SIGCONT, syscall.SIGKILL:
-		m.paused = false
-	}
-	return m.done, nil
+	return fmt.Errorf("member %d: %w", m.ID, err)
 }
 
 // Kill sends SIGKILL (a crash: nothing flushed) and waits for the process to go.
-func (m *ProxiedMember) Kill() error {
-	if !m.Running() {
-		return fmt.Errorf("%w: member %d", ErrMemberDown, m.ID)
-	}
-	done, err := m.signal(syscall.SIGKILL)
-	if err != nil {
-		return err
-	}
-	<-done
-	return nil
-}
+func (m *ProxiedMember) Kill() error { return m.memberErr(m.proc.kill()) }
 
 // Pause sends SIGSTOP: the process keeps its sockets but runs no code.
 func (m *ProxiedMember) Pause() error {
 	if !m.Running() {
-		return fmt.Errorf("%w: member %d", ErrMemberDown, m.ID)
+		return m.memberErr(ErrMemberDown)
 	}
-	_, err := m.signal(syscall.SIGSTOP)
-	return err
+	_, err := m.proc.signal(syscall.SIGSTOP)
+	return m.memberErr(err)
 }
 
 // Resume sends SIGCONT.
 func (m *ProxiedMember) Resume() error {
 	if !m.Running() {
-		return fmt.Errorf("%w: member %d", ErrMemberDown, m.ID)
+		return m.memberErr(ErrMemberDown)
 	}
-	_, err := m.signal(syscall.SIGCONT)
-	return err
+	_, err := m.proc.signal(syscall.SIGCONT)
+	return m.memberErr(err)
 }
 
 // Restart stops the process if it runs (SIGTERM, SIGKILL after the grace) and starts it again
@@ -454,23 +367,7 @@ func (m *ProxiedMember) Restart() error {
 
 // Terminate ends the process: SIGCONT (a stopped process cannot handle SIGTERM), SIGTERM, then
 // SIGKILL after stopGrace.
-func (m *ProxiedMember) Terminate() {
-	if !m.Running() {
-		return
-	}
-	_, _ = m.signal(syscall.SIGCONT)
-	done, err := m.signal(syscall.SIGTERM)
-	if err != nil {
-		return
-	}
-	select {
-	case <-done:
-	case <-time.After(stopGrace):
-		if d, err := m.signal(syscall.SIGKILL); err == nil {
-			<-d
-		}
-	}
-}
+func (m *ProxiedMember) Terminate() { m.proc.terminate() }
 
 // LogTail returns the last n lines of the member's output and log.
 func (m *ProxiedMember) LogTail(n int) string { return m.srv.LogTail(n) }

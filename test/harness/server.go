@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -46,10 +44,7 @@ type Server struct {
 	logPath  string // Apache's log4j file; empty for ZKE, which logs to stdout
 	port     int
 	keepDir  bool
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	done     chan struct{} // closed when cmd has been waited for
-	waitErr  error
+	proc     process
 	restarts int
 }
 
@@ -133,31 +128,10 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(s.outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("harness: open output: %w", err)
+	if err := s.proc.start(cmd, s.outPath, fmt.Sprintf("%v on port %d", s.Target, s.port)); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "==== harness: starting %v on port %d: %s\n", s.Target, s.port, strings.Join(cmd.Args, " "))
-	cmd.Stdout, cmd.Stderr = out, out
-	// Own process group, so signals reach the JVM's children too; Pdeathsig kills the server if
-	// the test binary dies without running its cleanups (e.g. on a panic or -timeout).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return fmt.Errorf("harness: start %v: %w", s.Target, err)
-	}
-	done := make(chan struct{})
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-	go func() {
-		werr := cmd.Wait()
-		out.Close()
-		s.mu.Lock()
-		s.waitErr = werr
-		s.mu.Unlock()
-		close(done)
-	}()
+	done, _ := s.proc.running()
 	return s.waitReady(done)
 }
 
@@ -170,7 +144,7 @@ func (s *Server) waitReady(done chan struct{}) error {
 			if strings.Contains(s.LogTail(200), "Address already in use") {
 				return fmt.Errorf("%w: %d", ErrPortInUse, s.port)
 			}
-			return fmt.Errorf("%w: %v", ErrExited, s.waitErr)
+			return fmt.Errorf("%w: %v", ErrExited, s.proc.exitErr())
 		default:
 		}
 		if out, err := FourLW(s.Addr(), "srvr"); err == nil && strings.Contains(out, "Mode:") {
@@ -178,60 +152,18 @@ func (s *Server) waitReady(done chan struct{}) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.signal(syscall.SIGKILL)
-	<-done
+	_ = s.proc.kill()
 	return fmt.Errorf("%w (%v, port %d)", ErrNotReady, readyTimeout, s.port)
 }
 
-func (s *Server) signal(sig syscall.Signal) {
-	s.mu.Lock()
-	cmd := s.cmd
-	s.mu.Unlock()
-	if cmd != nil && cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, sig)
-	}
-}
-
 // running reports whether the process is alive, and its done channel.
-func (s *Server) running() (chan struct{}, bool) {
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	if done == nil {
-		return nil, false
-	}
-	select {
-	case <-done:
-		return done, false
-	default:
-		return done, true
-	}
-}
+func (s *Server) running() (chan struct{}, bool) { return s.proc.running() }
 
 // terminate sends SIGTERM, waits stopGrace, then SIGKILL.
-func (s *Server) terminate() {
-	done, alive := s.running()
-	if !alive {
-		return
-	}
-	s.signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(stopGrace):
-		s.signal(syscall.SIGKILL)
-		<-done
-	}
-}
+func (s *Server) terminate() { s.proc.terminate() }
 
 // Kill sends SIGKILL (a crash: nothing is flushed) and waits for the process to go.
-func (s *Server) Kill() {
-	done, alive := s.running()
-	if !alive {
-		return
-	}
-	s.signal(syscall.SIGKILL)
-	<-done
-}
+func (s *Server) Kill() { _ = s.proc.kill() }
 
 // Restart stops the server gracefully if it runs, then starts it again on the same port with
 // the same dataDir and zoo.cfg, and waits for srvr.
@@ -261,13 +193,9 @@ func (s *Server) LogTail(n int) string {
 		if p == "" {
 			continue
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
+		lines, ok := fileTail(p, n)
+		if !ok {
 			continue
-		}
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-		if len(lines) > n {
-			lines = lines[len(lines)-n:]
 		}
 		fmt.Fprintf(&b, "---- last %d lines of %s\n%s\n", len(lines), p, strings.Join(lines, "\n"))
 	}
@@ -285,8 +213,7 @@ func (s *Server) ReportOnFailure(t testing.TB) {
 	})
 }
 
-// Start launches a server of target for t and stops it when t ends. A ZKE start that fails
-// fails t (call SkipIfPending first).
+// Start launches a server of target for t and stops it when t ends. A start that fails fails t.
 func Start(t testing.TB, target Target, opts Options) *Server {
 	t.Helper()
 	s, err := Launch(target, opts)

@@ -15,7 +15,6 @@ func TestMain(m *testing.M) {
 // The lifecycle every suite relies on, proven on Apache ZooKeeper: start, 4lw, restart on the
 // same port with the same data, kill, and cleanup.
 func testLifecycle(t *testing.T, target Target) {
-	SkipIfPending(t, target)
 	if testing.Short() {
 		t.Skip("starts a server process")
 	}

@@ -48,12 +48,15 @@ func ZKEBinary() (string, error) {
 	return zkeBuild.bin, zkeBuild.err
 }
 
-func zkeCommand(s *Server) (*exec.Cmd, error) {
+func zkeCommand(s *Server) (*exec.Cmd, error) { return zkeServerCommand(s.cfgPath, s.dir) }
+
+// zkeServerCommand is `zkensemble server --config cfgPath` run in dir.
+func zkeServerCommand(cfgPath, dir string) (*exec.Cmd, error) {
 	bin, err := ZKEBinary()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "server", "--config", s.cfgPath)
-	cmd.Dir = s.dir
+	cmd := exec.Command(bin, "server", "--config", cfgPath)
+	cmd.Dir = dir
 	return cmd, nil
 }

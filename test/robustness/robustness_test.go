@@ -72,7 +72,6 @@ func TestRobustness(t *testing.T) {
 	}
 	for _, target := range targets {
 		t.Run(target.String(), func(t *testing.T) {
-			skipIfPending(t, target)
 			for _, r := range runs {
 				t.Run(fmt.Sprintf("%d-members", r.prof.Members), func(t *testing.T) {
 					for _, f := range r.failures {
