@@ -157,9 +157,15 @@ func runServer(args []string) int {
 		logger.Error("starting server", "err", err)
 		return 1
 	}
+	return serveUntilSignal(s, zc, cfg.ClientAddr, logger)
+}
+
+// serveUntilSignal runs s, with the metrics endpoint zoo.cfg asks for beside it, until SIGTERM
+// or SIGINT; the exit status of `zkensemble server`. Standalone and ensemble members alike.
+func serveUntilSignal(s *server.Server, zc *zoocfg.Config, clientAddr string, logger *slog.Logger) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := startMetrics(ctx, zc, cfg.ClientAddr, s.Stats, logger); err != nil {
+	if err := startMetrics(ctx, zc, clientAddr, s.Stats, logger); err != nil {
 		logger.Error("starting server", "err", err)
 		s.Close()
 		return 1
@@ -303,18 +309,7 @@ func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr string, 
 		logger.Error("starting server", "err", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	if err := startMetrics(ctx, zc, ec.ClientAddr, s.Stats, logger); err != nil {
-		logger.Error("starting server", "err", err)
-		s.Close()
-		return 1
-	}
-	if err := s.Serve(ctx); err != nil {
-		logger.Error("server stopped", "err", err)
-		return 1
-	}
-	return 0
+	return serveUntilSignal(s, zc, ec.ClientAddr, logger)
 }
 
 // ensembleConfig completes cfg for member myID: its client address from its server line

@@ -54,14 +54,19 @@ func (c *tailCache) trim() {
 		c.bytes -= len(c.ents[drop].Data)
 		drop++
 	}
-	if drop == 0 {
+	c.dropFront(drop)
+}
+
+// dropFront forgets the oldest n entries (their bytes already subtracted by the caller).
+func (c *tailCache) dropFront(n int) {
+	if n == 0 {
 		return
 	}
-	c.prev = c.ents[drop-1].Zxid
+	c.prev = c.ents[n-1].Zxid
 	// Copy down rather than reslice so the backing array does not grow without bound.
-	n := copy(c.ents, c.ents[drop:])
-	clear(c.ents[n:])
-	c.ents = c.ents[:n]
+	k := copy(c.ents, c.ents[n:])
+	clear(c.ents[k:])
+	c.ents = c.ents[:k]
 }
 
 // entries returns the entries with after < zxid <= upTo (at most maxEntries, 0 = no limit)
@@ -111,13 +116,7 @@ func (c *tailCache) dropThrough(z zab.Zxid) {
 		c.bytes -= len(c.ents[drop].Data)
 		drop++
 	}
-	if drop == 0 {
-		return
-	}
-	c.prev = c.ents[drop-1].Zxid
-	n := copy(c.ents, c.ents[drop:])
-	clear(c.ents[n:])
-	c.ents = c.ents[:n]
+	c.dropFront(drop)
 }
 
 // reset empties the window (the log was replaced by a SNAP install).

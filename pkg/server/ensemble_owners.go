@@ -135,13 +135,9 @@ var errNoRevalidation = errors.New("server: cannot revalidate the session with t
 func (e *ensemble) revalidate(id int64, timeoutMillis int32, now time.Time) (bool, error) {
 	s := e.s
 	if e.leading() {
-		s.sessMu.Lock()
-		valid := s.tracker.Touch(id, now.UnixMilli())
-		s.sessMu.Unlock()
-		if valid {
-			e.owners.set(id, uint64(s.cfg.ServerID))
-		}
-		return valid, nil
+		// The leader answers its own clients' reconnects as it answers a learner's
+		// REVALIDATE, with itself as the new owner.
+		return e.onRevalidate(uint64(s.cfg.ServerID), id, timeoutMillis), nil
 	}
 	wait := time.Duration(max(e.cfg.SyncLimit, 1)) * s.cfg.TickTime
 	valid, err := e.member.Revalidate(id, timeoutMillis, wait)

@@ -144,29 +144,6 @@ func rollingRestart(t *testing.T, e *env) {
 	if len(want) == 0 {
 		t.Fatal("no write was acknowledged during the roll")
 	}
-	for name, p := range e.pods(t) {
-		r := connect(t, p.ip)
-		if _, err := r.Sync(dir); err != nil {
-			t.Fatalf("sync through %s: %v", name, err)
-		}
-		children, _, err := r.Children(dir)
-		r.Close()
-		if err != nil {
-			t.Fatalf("children of %s through %s: %v", dir, name, err)
-		}
-		have := map[string]bool{}
-		for _, ch := range children {
-			have[dir+"/"+ch] = true
-		}
-		var lost []string
-		for _, w := range want {
-			if !have[w] {
-				lost = append(lost, w)
-			}
-		}
-		if len(lost) > 0 {
-			t.Errorf("%s lacks %d of %d acknowledged writes, e.g. %v", name, len(lost), len(want), lost[:min(5, len(lost))])
-		}
-	}
+	e.expectAllOnEveryMember(t, dir, want)
 	t.Logf("roll: %d writes acknowledged during the roll, all present on every member", len(want))
 }

@@ -140,22 +140,8 @@ func (e *env) pods(t *testing.T) map[string]podInfo {
 
 // srvrMode asks the member at ip for srvr and returns its Mode line's value.
 func srvrMode(ip string) (string, error) {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, clientPort), 3*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	if _, err := c.Write([]byte("srvr")); err != nil {
-		return "", err
-	}
-	sc := bufio.NewScanner(c)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
-			return v, nil
-		}
-	}
-	return "", fmt.Errorf("no Mode line from %s (%v)", ip, sc.Err())
+	mode, _, err := srvrModeEpoch(ip)
+	return mode, err
 }
 
 // srvrModeEpoch is srvrMode plus the epoch of srvr's Zxid line (its high 32 bits): a new

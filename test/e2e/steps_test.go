@@ -321,31 +321,7 @@ func (e *env) stepLeaderFailover(t *testing.T) {
 	t.Logf("leader %s deleted: %s elected in %s (epoch above %d), %s back and serving, all Ready in %s; %d writes acknowledged (%d before the delete), %d failed (not acknowledged: %v)",
 		oldLeader, newLeader, elected.Round(100*time.Millisecond), epochBefore, oldLeader, rejoined.Round(100*time.Millisecond), len(want), before, nFailed, errs)
 
-	for name, p := range e.pods(t) {
-		rc := connect(t, p.ip)
-		if _, err := rc.Sync(dir); err != nil {
-			rc.Close()
-			t.Fatalf("sync through %s: %v", name, err)
-		}
-		children, _, err := rc.Children(dir)
-		rc.Close()
-		if err != nil {
-			t.Fatalf("children of %s through %s: %v", dir, name, err)
-		}
-		have := map[string]bool{}
-		for _, ch := range children {
-			have[dir+"/"+ch] = true
-		}
-		var lost []string
-		for _, p := range want {
-			if !have[p] {
-				lost = append(lost, p)
-			}
-		}
-		if len(lost) > 0 {
-			t.Errorf("%s is missing %d acknowledged writes, e.g. %v", name, len(lost), lost[:min(5, len(lost))])
-		}
-	}
+	e.expectAllOnEveryMember(t, dir, want)
 }
 
 // ownedKinds are the objects the operator creates for an ensemble, found by its instance label.
@@ -503,5 +479,36 @@ func (e *env) stepHelmOperator(t *testing.T) {
 		60*time.Second, "-n", ns)
 	if out, _ := e.run(30*time.Second, nil, filepath.Join(e.tools, "kubectl"), "get", "clusterroles,clusterrolebindings", "-o", "name"); strings.Contains(out, release) {
 		t.Errorf("cluster RBAC of the release left after uninstall:\n%s", out)
+	}
+}
+
+// expectAllOnEveryMember reads dir's children through each member pod after a sync and fails
+// for every acknowledged create (want, full paths) a member lacks.
+func (e *env) expectAllOnEveryMember(t *testing.T, dir string, want []string) {
+	t.Helper()
+	for name, p := range e.pods(t) {
+		rc := connect(t, p.ip)
+		if _, err := rc.Sync(dir); err != nil {
+			rc.Close()
+			t.Fatalf("sync through %s: %v", name, err)
+		}
+		children, _, err := rc.Children(dir)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("children of %s through %s: %v", dir, name, err)
+		}
+		have := map[string]bool{}
+		for _, ch := range children {
+			have[dir+"/"+ch] = true
+		}
+		var lost []string
+		for _, w := range want {
+			if !have[w] {
+				lost = append(lost, w)
+			}
+		}
+		if len(lost) > 0 {
+			t.Errorf("%s lacks %d of %d acknowledged writes, e.g. %v", name, len(lost), len(want), lost[:min(5, len(lost))])
+		}
 	}
 }

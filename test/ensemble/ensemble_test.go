@@ -35,7 +35,20 @@ func (quietLogger) Printf(string, ...any) {}
 // connect opens a session through addrs (one member, or several) and waits for it.
 func connect(t *testing.T, addrs ...string) *zk.Conn {
 	t.Helper()
-	c, _, err := zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}))
+	return connectWith(t, addrs, false)
+}
+
+// connectWith opens a session with addrs, tried in the order given when ordered (go-zookeeper
+// shuffles them otherwise), and waits until it is established.
+func connectWith(t *testing.T, addrs []string, ordered bool) *zk.Conn {
+	t.Helper()
+	var c *zk.Conn
+	var err error
+	if ordered {
+		c, _, err = zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}), zk.WithHostProvider(&orderedHosts{servers: addrs}))
+	} else {
+		c, _, err = zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}))
+	}
 	if err != nil {
 		t.Fatalf("connect %v: %v", addrs, err)
 	}
@@ -71,19 +84,7 @@ func (h *orderedHosts) Next() (string, bool) {
 // connectOrdered is connect with the servers tried in the order given.
 func connectOrdered(t *testing.T, addrs ...string) *zk.Conn {
 	t.Helper()
-	c, _, err := zk.Connect(addrs, sessionTimeout, zk.WithLogger(quietLogger{}), zk.WithHostProvider(&orderedHosts{servers: addrs}))
-	if err != nil {
-		t.Fatalf("connect %v: %v", addrs, err)
-	}
-	t.Cleanup(c.Close)
-	deadline := time.Now().Add(opTimeout)
-	for c.State() != zk.StateHasSession {
-		if time.Now().After(deadline) {
-			t.Fatalf("no session with %v within %v (state %v)", addrs, opTimeout, c.State())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return c
+	return connectWith(t, addrs, true)
 }
 
 // withTimeout runs fn, failing the test if it does not return in time.
