@@ -1,12 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/zkensemble/zkensemble/pkg/fourlw"
 	"github.com/zkensemble/zkensemble/test/harness"
 	"math/rand/v2"
 	"net"
@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,32 +146,21 @@ func srvrMode(ip string) (string, error) {
 // srvrModeEpoch is srvrMode plus the epoch of srvr's Zxid line (its high 32 bits): a new
 // leader term has a higher epoch, whichever pod leads it.
 func srvrModeEpoch(ip string) (mode string, epoch int64, err error) {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, clientPort), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	text, err := fourlw.Query(ctx, net.JoinHostPort(ip, clientPort), "srvr")
 	if err != nil {
 		return "", 0, err
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	if _, err := c.Write([]byte("srvr")); err != nil {
-		return "", 0, err
+	st, err := fourlw.ParseSrvr(text)
+	if err != nil {
+		return "", 0, fmt.Errorf("srvr from %s: %w", ip, err)
 	}
-	sc := bufio.NewScanner(c)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
-			mode = v
-		}
-		if v, ok := strings.CutPrefix(sc.Text(), "Zxid: "); ok {
-			z, perr := strconv.ParseUint(strings.TrimPrefix(v, "0x"), 16, 64)
-			if perr != nil {
-				return "", 0, fmt.Errorf("srvr Zxid %q: %w", v, perr)
-			}
-			epoch = int64(z >> 32)
-		}
-	}
+	mode = st.ModeText
 	if mode == "" {
-		return "", 0, fmt.Errorf("no Mode line from %s (%v)", ip, sc.Err())
+		mode = st.Mode.String()
 	}
-	return mode, epoch, nil
+	return mode, int64(uint64(st.Zxid) >> 32), nil
 }
 
 // connect opens a go-zookeeper session through exactly one member and waits for it.
