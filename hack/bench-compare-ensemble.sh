@@ -10,11 +10,15 @@
 # upper bound of the pooled percentile (no third of the sessions had more than 1% of its
 # requests above its own p99, so the pooled run has no more than 1% above the largest).
 # Env: DURATION (default 10s), SESSIONS (33), VALUE_SIZE (128), MIXES ("create set get mixed"),
-#      FORCE_SYNC (yes), TICK_MS (2000).
+#      FORCE_SYNC (yes), TICK_MS (2000),
+#      CEILING (unset; "1": also three `zkensemble bench null-server` listeners that answer from
+#      fixed replies and do no work, labelled "ceiling": what the bench client and loopback alone
+#      allow on this machine, an upper bound for any ensemble's reads; see hack/bench-compare.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}; SESSIONS=${SESSIONS:-33}; VALUE_SIZE=${VALUE_SIZE:-128}
 MIXES=${MIXES:-"create set get mixed"}; FORCE_SYNC=${FORCE_SYNC:-yes}; TICK_MS=${TICK_MS:-2000}
+CEILING=${CEILING:-}
 hack/install-test-deps.sh >&2
 go build -o bin/zkensemble .
 work=$(mktemp -d /tmp/zke-bench-ens.XXXXXX)
@@ -40,7 +44,9 @@ ensemble() {
     local d=$work/$target/m$i; mkdir -p "$d/data"; echo "$i" > "$d/data/myid"
     printf 'tickTime=%s\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nmaxClientCnxns=0\n4lw.commands.whitelist=*\nadmin.enableServer=false\nforceSync=%s\n%s' \
       "$TICK_MS" "$d/data" "$FORCE_SYNC" "$lines" > "$d/zoo.cfg"
-    if [ "$target" = zookeeper ]; then
+    if [ "$target" = ceiling ]; then
+      bin/zkensemble bench null-server -listen "$net$i:${cport[$i]}" -value-size "$VALUE_SIZE" > "$d/log" 2>&1 &
+    elif [ "$target" = zookeeper ]; then
       java -Xmx512m -cp "$cp_apache" -Dzookeeper.log.dir="$d" \
         org.apache.zookeeper.server.quorum.QuorumPeerMain "$d/zoo.cfg" > "$d/log" 2>&1 &
     else
@@ -68,10 +74,17 @@ settled() {
 
 ensemble zookeeper 127.0.0.3; ensemble zkensemble 127.0.0.2
 settled zookeeper; settled zkensemble
+targets="zookeeper zkensemble"
+if [ -n "$CEILING" ]; then
+  ensemble ceiling 127.0.0.4; targets="$targets ceiling"
+  for a in ${addrs[ceiling]//,/ }; do
+    for _ in $(seq 1 50); do (exec 3<>/dev/tcp/${a%:*}/${a##*:}) 2>/dev/null && break; sleep 0.1; done
+  done
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 results=()
 for mix in $MIXES; do
-  for target in zookeeper zkensemble; do
+  for target in $targets; do
     bpids=(); parts=(); i=0
     for a in ${addrs[$target]//,/ }; do
       n=$(( (SESSIONS + 2 - i) / 3 )); i=$((i+1))
@@ -101,12 +114,12 @@ for group in sys.argv[1:]:
         rs[0]["label"], rs[0]["mix"], sum(r["sessions"] for r in rs), ops, sum(r["errors"] for r in rs),
         lat("p50"), lat("p99"), lat("p999"), lat("max"), " / ".join("%.0f" % r["opsPerSec"] for r in rs)))
 print()
-print("| mix | ops/s zkensemble ÷ zookeeper (target ≥ 3) | p99 zkensemble ÷ zookeeper (target ≤ 0.33) |")
-print("|---|--:|--:|")
+print("| label | mix | ops/s ÷ zookeeper's (target ≥ 3) | p99 ÷ zookeeper's (target ≤ 0.33) |")
+print("|---|---|--:|--:|")
 for (label, mix), (ops, p99) in rows.items():
-    if label != "zkensemble" or ("zookeeper", mix) not in rows: continue
+    if label == "zookeeper" or ("zookeeper", mix) not in rows: continue
     zops, zp99 = rows[("zookeeper", mix)]
-    print("| %s | %.2f | %.2f |" % (mix, ops / zops if zops else float("nan"), p99 / zp99 if zp99 else float("nan")))
+    print("| %s | %s | %.2f | %.2f |" % (label, mix, ops / zops if zops else float("nan"), p99 / zp99 if zp99 else float("nan")))
 PY
 echo
 echo "| server | RSS per member after the run (MiB) |"

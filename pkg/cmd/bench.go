@@ -28,6 +28,9 @@ func runBench(args []string) int {
 	if len(args) > 0 && args[0] == "ready" {
 		return runBenchReady(args[1:])
 	}
+	if len(args) > 0 && args[0] == "null-server" {
+		return runBenchNullServer(args[1:])
+	}
 	if len(args) > 0 && args[0] == "table" {
 		results, err := bench.LoadResults(args[1:])
 		if err != nil {
@@ -163,5 +166,32 @@ func runBenchReady(args []string) int {
 	}
 	fmt.Printf("ready_ms=%d mode=%s nodes=%d polls=%d data=%q\n",
 		time.Since(from).Milliseconds(), s.Mode, s.NodeCount, s.Polls, s.Data)
+	return 0
+}
+
+// runBenchNullServer: `zkensemble bench null-server -listen h:p [-value-size B]`, the ceiling of
+// bench-compare: a listener that answers the bench's requests from fixed replies and does no
+// work (bench.NullServer). It is not a ZooKeeper server and says so on start.
+func runBenchNullServer(args []string) int {
+	fs := flag.NewFlagSet("bench null-server", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:2181", "host:port to listen on")
+	valueSize := fs.Int("value-size", 128, "bytes of data in every getData reply")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	s, err := bench.ListenNullServer(*listen, *valueSize)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "null server (a measurement ceiling, not a ZooKeeper server) on %s\n", s.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); s.Close() }()
+	if err := s.Serve(); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "null server answered %d requests\n", s.Requests.Load())
 	return 0
 }
