@@ -192,3 +192,43 @@ func TestJavaParseInt(t *testing.T) {
 		}
 	}
 }
+
+func TestX509Scheme(t *testing.T) {
+	subject := "CN=zk-client,OU=clients,O=zkensemble tests"
+	entry := jute.ACL{Perms: int32(protocol.PermRead), ID: jute.Id{Scheme: SchemeX509, ID: subject}}
+	if _, err := Fixup([]jute.ACL{entry}, nil); !errors.Is(err, ErrInvalidACL) {
+		t.Errorf("x509 without the provider: err = %v, want ErrInvalidACL", err)
+	}
+	if got, err := FixupWith([]jute.ACL{entry}, nil, Providers{X509: true}); err != nil || len(got) != 1 || got[0] != entry {
+		t.Errorf("x509 with the provider: %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "not a name", "CN=", "=x", "CN=a,,O=b", `CN="unterminated`} {
+		e := jute.ACL{Perms: 1, ID: jute.Id{Scheme: SchemeX509, ID: bad}}
+		if _, err := FixupWith([]jute.ACL{e}, nil, Providers{X509: true}); !errors.Is(err, ErrInvalidACL) {
+			t.Errorf("x509 id %q: err = %v, want ErrInvalidACL", bad, err)
+		}
+	}
+	for _, good := range []string{"CN=a", `CN=a\,b,O=c`, `CN="a, b"+UID=7`, "2.5.4.3=x,DC=example,DC=com"} {
+		e := jute.ACL{Perms: 1, ID: jute.Id{Scheme: SchemeX509, ID: good}}
+		if _, err := FixupWith([]jute.ACL{e}, nil, Providers{X509: true}); err != nil {
+			t.Errorf("x509 id %q: %v", good, err)
+		}
+	}
+	// "auth" expands to the session's x509 id as to its digest ids (the provider is authenticated).
+	ids := []jute.Id{{Scheme: SchemeIP, ID: "127.0.0.1"}, {Scheme: SchemeX509, ID: subject}}
+	auth := jute.ACL{Perms: int32(protocol.PermAll), ID: jute.Id{Scheme: SchemeAuth}}
+	got, err := FixupWith([]jute.ACL{auth}, ids, Providers{X509: true})
+	if err != nil || len(got) != 1 || got[0].ID != ids[1] {
+		t.Errorf("auth with an x509 id: %v, %v", got, err)
+	}
+	if !Check([]jute.ACL{entry}, protocol.PermRead, ids) {
+		t.Error("the certificate's subject is not granted its x509 entry")
+	}
+	other := []jute.Id{{Scheme: SchemeX509, ID: "CN=someone else"}}
+	if Check([]jute.ACL{entry}, protocol.PermRead, other) || Check([]jute.ACL{entry}, protocol.PermWrite, ids) {
+		t.Error("x509 entry granted to another subject or another permission")
+	}
+	if w := WhoAmI(ids); len(w) != 2 || w[1].User != subject {
+		t.Errorf("whoami %v", w)
+	}
+}

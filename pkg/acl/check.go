@@ -12,6 +12,8 @@ const (
 	SchemeDigest = "digest"
 	SchemeIP     = "ip"
 	SchemeSuper  = "super"
+	// SchemeX509 is X509AuthenticationProvider's: the id is a TLS client certificate's subject.
+	SchemeX509 = "x509"
 
 	// IDAnyone is the only id of the world scheme.
 	IDAnyone = "anyone"
@@ -34,7 +36,8 @@ func ReadACL() []jute.ACL {
 //   - a session holding the super id is allowed everything;
 //   - otherwise some entry granting perm must match: world:anyone matches everyone, a digest
 //     entry matches an equal digest id, an ip entry matches an ip id inside its address or
-//     CIDR range. Other schemes have no provider and never match.
+//     CIDR range, an x509 entry an equal certificate subject. Other schemes have no provider
+//     and never match.
 func Check(acl []jute.ACL, perm protocol.Perm, ids []jute.Id) bool {
 	if len(acl) == 0 {
 		return true
@@ -62,6 +65,12 @@ func Check(acl []jute.ACL, perm protocol.Perm, ids []jute.Id) bool {
 				}
 			case SchemeIP:
 				if ipMatches(id.ID, a.ID.ID) {
+					return true
+				}
+			case SchemeX509:
+				// X509AuthenticationProvider.matches; its superUser clause is the super id the
+				// connection got at the handshake.
+				if id.ID == a.ID.ID {
 					return true
 				}
 			}

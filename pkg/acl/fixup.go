@@ -2,6 +2,7 @@ package acl
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zkensemble/zkensemble/pkg/jute"
 	"github.com/zkensemble/zkensemble/pkg/protocol"
@@ -21,6 +22,20 @@ import (
 // The expansion is not deduplicated again, as in ZooKeeper. Errors wrap ErrInvalidACL and
 // protocol.ErrInvalidACL.
 func Fixup(acl []jute.ACL, ids []jute.Id) ([]jute.ACL, error) {
+	return FixupWith(acl, ids, Providers{})
+}
+
+// Providers are the optional authentication providers zoo.cfg turned on; a scheme is valid in
+// an ACL only when its provider is registered (ProviderRegistry).
+type Providers struct {
+	// X509: authProvider.N names X509AuthenticationProvider; x509 ids must be distinguished
+	// names (X509AuthenticationProvider.isValid: new X500Principal(id)).
+	X509 bool
+}
+
+// FixupWith is Fixup with the optional providers p. An x509 id of the session is one an "auth"
+// entry expands to (the provider is authenticated), like a digest id.
+func FixupWith(acl []jute.ACL, ids []jute.Id, p Providers) ([]jute.ACL, error) {
 	uniq := removeDuplicates(acl)
 	if len(uniq) == 0 {
 		return nil, invalid("empty ACL list")
@@ -36,7 +51,7 @@ func Fixup(acl []jute.ACL, ids []jute.Id) ([]jute.ACL, error) {
 		case SchemeAuth:
 			found := false
 			for _, id := range ids {
-				if id.Scheme == SchemeDigest {
+				if id.Scheme == SchemeDigest || id.Scheme == SchemeX509 && p.X509 {
 					found = true
 					out = append(out, jute.ACL{Perms: a.Perms, ID: id})
 				}
@@ -52,6 +67,14 @@ func Fixup(acl []jute.ACL, ids []jute.Id) ([]jute.ACL, error) {
 		case SchemeIP:
 			if !validIPExpr(a.ID.ID) {
 				return nil, invalid("ip id %q is not an address or CIDR", a.ID.ID)
+			}
+			out = append(out, a)
+		case SchemeX509:
+			if !p.X509 {
+				return nil, invalid("unknown scheme %q (no authProvider.N=org.apache.zookeeper.server.auth.X509AuthenticationProvider)", a.ID.Scheme)
+			}
+			if !validDN(a.ID.ID) {
+				return nil, invalid("x509 id %q is not a distinguished name", a.ID.ID)
 			}
 			out = append(out, a)
 		default:
@@ -77,4 +100,43 @@ next:
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %w", ErrInvalidACL, fmt.Sprintf(format, args...), protocol.ErrInvalidACL)
+}
+
+// validDN approximates javax.security.auth.x500.X500Principal's parser for an RFC 2253 name:
+// one or more type=value pairs separated by unescaped commas (or '+' within an RDN), each type
+// a keyword or a dotted OID, and no empty value unless quoted or escaped.
+func validDN(s string) bool {
+	if s == "" {
+		return false
+	}
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case (c == ',' || c == '+' || c == ';') && !quoted:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	if quoted {
+		return false
+	}
+	parts = append(parts, s[start:])
+	for _, p := range parts {
+		typ, val, ok := strings.Cut(p, "=")
+		typ = strings.TrimSpace(typ)
+		if !ok || typ == "" || strings.TrimSpace(val) == "" {
+			return false
+		}
+		for _, r := range typ {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

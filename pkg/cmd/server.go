@@ -22,6 +22,7 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/quorum"
 	"github.com/zkensemble/zkensemble/pkg/server"
 	"github.com/zkensemble/zkensemble/pkg/snapshot"
+	"github.com/zkensemble/zkensemble/pkg/tlsconfig"
 	"github.com/zkensemble/zkensemble/pkg/topology"
 	"github.com/zkensemble/zkensemble/pkg/txnlog"
 	"github.com/zkensemble/zkensemble/pkg/zoocfg"
@@ -214,6 +215,15 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 		PurgeInterval:        time.Duration(zc.AutopurgePurgeIntervalHours) * time.Hour,
 		DBID:                 dbID(filepath.Join(dataDir, snapshot.DirName)),
 	}
+	if cfg.Secure, err = secureConfig(zc, logger); err != nil {
+		return server.Config{}, err
+	}
+	cfg.X509Enabled = cfg.Secure != nil // QuorumPeerConfig.configureSSLAuth
+	for k, v := range zc.Other {
+		if strings.HasPrefix(k, "authProvider.") && v == tlsconfig.X509ProviderClass {
+			cfg.X509Enabled = true
+		}
+	}
 	if v, ok := zc.Other["snapSizeLimitInKb"]; ok {
 		kb, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
@@ -240,6 +250,34 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 		cfg.ContainerMaxPerMinute = n
 	}
 	return cfg, nil
+}
+
+// secureConfig is the secure client port zoo.cfg asks for (secureClientPort,
+// secureClientPortAddress and the ssl.* keys, QuorumPeerConfig.parseProperties and X509Util),
+// or nil. The key and trust stores are read now, so a mistake stops the server at start with
+// the reason instead of failing every handshake.
+func secureConfig(zc *zoocfg.Config, logger *slog.Logger) (*server.SecureConfig, error) {
+	host := zc.Other["secureClientPortAddress"]
+	if zc.SecureClientPort == 0 {
+		if host != "" {
+			return nil, fmt.Errorf("secureClientPortAddress is set but secureClientPort is not set")
+		}
+		return nil, nil
+	}
+	if host == "" {
+		host = "0.0.0.0" // ZooKeeper: new InetSocketAddress(secureClientPort), all addresses
+	}
+	settings, err := tlsconfig.Parse(zc.Other, os.ReadFile)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := tlsconfig.Load(settings, func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) })
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("secure client port", "addr", net.JoinHostPort(host, strconv.Itoa(zc.SecureClientPort)),
+		"clientAuth", settings.ClientAuth, "keyStore", settings.KeyStore.Location)
+	return &server.SecureConfig{Addr: net.JoinHostPort(host, strconv.Itoa(zc.SecureClientPort)), TLS: tl}, nil
 }
 
 // dbID is the database id the txn log and new snapshots carry: the newest snapshot's (an

@@ -48,7 +48,7 @@ func (p *Preparer) create(op protocol.OpCode, a createArgs, req Request, hdr jut
 		return nil, protocol.ErrBadArguments
 	}
 	parentPath := a.path[:lastSlash]
-	acls, err := acl.Fixup(a.acl, req.IDs)
+	acls, err := acl.FixupWith(a.acl, req.IDs, p.providers())
 	if err != nil {
 		return nil, protocol.ErrInvalidACL
 	}
@@ -224,7 +224,7 @@ func (p *Preparer) setACL(r *jute.SetACLRequest, req Request, hdr jute.TxnHeader
 	if datatree.ValidatePath(r.Path, false) != nil {
 		return nil, protocol.ErrBadArguments
 	}
-	acls, err := acl.Fixup(r.ACL, req.IDs)
+	acls, err := acl.FixupWith(r.ACL, req.IDs, p.providers())
 	if err != nil {
 		return nil, protocol.ErrInvalidACL
 	}
@@ -312,3 +312,6 @@ func checkAndIncVersion(current, expected int32) (int32, bool) {
 	}
 	return next, true
 }
+
+// providers are the optional auth providers an ACL may name (acl.FixupWith).
+func (p *Preparer) providers() acl.Providers { return acl.Providers{X509: p.cfg.X509Enabled} }

@@ -16,6 +16,9 @@ type Config struct {
 	// bounded only by the packet limit (jute.maxbuffer), enforced when the packet is read. Leave
 	// it 0 to match ZooKeeper.
 	MaxDataBytes int
+	// X509Enabled: authProvider.N names X509AuthenticationProvider, so x509 ACL entries are
+	// valid (acl.Providers).
+	X509Enabled bool
 }
 
 // Request is a decoded write request of one session.

@@ -61,6 +61,13 @@ type Config struct {
 	PurgeInterval time.Duration
 	// DBID is the database id recorded in snapshots: the txn log's txnlog.Options.DBID.
 	DBID uint64
+	// Secure, when set, opens the secure client port (TLS) beside the client port.
+	Secure *SecureConfig
+	// X509Enabled registers the x509 auth scheme (ZooKeeper's X509AuthenticationProvider): a
+	// verified client certificate's subject becomes an x509 id and ACLs may name it. ZooKeeper
+	// turns it on with any secure client port (QuorumPeerConfig.configureSSLAuth) or through
+	// authProvider.N=org.apache.zookeeper.server.auth.X509AuthenticationProvider.
+	X509Enabled bool
 	// Ensemble, when set, makes the server a member of a replicated ensemble instead of a
 	// standalone server: its durable state is the quorum member's (EnsembleConfig.Dir), and
 	// Deps.Log, the snapshot directory and autopurge are not used.

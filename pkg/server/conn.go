@@ -30,6 +30,9 @@ type conn struct {
 	// goroutine on auth, so a request can keep the slice it captured.
 	idsMu sync.Mutex
 	ids   []jute.Id
+	// x509 are the ids the connection's verified TLS client certificate gave it (secure.go),
+	// set before its reader starts; addauth x509 succeeds only with them.
+	x509 []jute.Id
 
 	// Ordering (see pipeline.go): writes of this connection handed to the processor and not yet
 	// answered, and the requests queued behind them. A read is answered right away only when

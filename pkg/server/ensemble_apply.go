@@ -179,7 +179,7 @@ func (e *ensemble) restore(snap zab.Snapshot) error {
 	s.prepMu.Lock()
 	s.treeMu.Lock()
 	s.tree = tree
-	s.prep = prep.New(tree, prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes})
+	s.prep = prep.New(tree, s.prepConfig())
 	s.treeMu.Unlock()
 	s.prepMu.Unlock()
 	now := s.now().UnixMilli()

@@ -254,6 +254,9 @@ func (s *Server) confInfo() fourlw.ConfInfo {
 	if s.ens != nil {
 		ci.ServerID = s.cfg.ServerID
 	}
+	if _, p, err := net.SplitHostPort(s.SecureAddr()); err == nil {
+		ci.SecureClientPort, _ = strconv.Atoi(p)
+	}
 	return ci
 }
 

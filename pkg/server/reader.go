@@ -185,6 +185,14 @@ func (s *Server) handleAuth(c *conn, xid int32, body []byte) error {
 		return fmt.Errorf("malformed auth packet: %w", err)
 	}
 	ids, err := acl.Authenticate(pkt.Scheme, pkt.Auth, s.cfg.SuperDigest)
+	if pkt.Scheme == acl.SchemeX509 && s.x509Enabled() {
+		// X509AuthenticationProvider.handleAuthentication(cnxn, authData) ignores authData and
+		// authenticates the connection's certificate chain: AuthFailed without one.
+		ids, err = c.x509, nil
+		if len(ids) == 0 {
+			err = fmt.Errorf("addauth x509 on a connection without a client certificate: %w", protocol.ErrAuthFailed)
+		}
+	}
 	if err != nil {
 		s.logger.Warn("authentication failed", "client", c.remote, "session", hexID(c.sessionID.Load()), "scheme", pkt.Scheme, "err", err)
 		c.send(replyFrame(xid, 0, protocol.ErrAuthFailed, nil))

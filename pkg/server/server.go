@@ -73,6 +73,7 @@ type Server struct {
 	ens *ensemble
 
 	listener net.Listener
+	secureLn net.Listener // the secure client port (secure.go); nil without one
 	started  time.Time
 	stats    serverStats
 	wg       sync.WaitGroup
@@ -91,9 +92,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("server: listening on %s: %w", s.cfg.ClientAddr, err)
 	}
 	s.listener = ln
+	if err := s.openSecure(); err != nil {
+		_ = ln.Close()
+		_ = s.txnLog.Close()
+		return nil, err
+	}
 	if cfg.Ensemble != nil {
 		if err := s.startEnsemble(*cfg.Ensemble); err != nil {
 			_ = ln.Close()
+			if s.secureLn != nil {
+				_ = s.secureLn.Close()
+			}
 			_ = s.txnLog.Close()
 			return nil, err
 		}
@@ -159,7 +168,7 @@ func newServer(cfg Config, deps Deps, inline bool) (*Server, error) {
 	} else if err := s.restore(); err != nil {
 		return nil, err
 	}
-	s.prep = prep.New(s.tree, prep.Config{ExtendedTypesEnabled: cfg.ExtendedTypesEnabled, MaxDataBytes: cfg.MaxBufferBytes})
+	s.prep = prep.New(s.tree, s.prepConfig())
 	// Standalone ZooKeeper continues from the last zxid it restored, in the same epoch
 	// (ZooKeeperServer.loadData → setZxid(zkDb.loadDataBase())); only a quorum leader starts
 	// a new epoch.
@@ -221,7 +230,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	acceptDone := make(chan struct{})
 	go func() {
 		defer close(acceptDone)
-		s.acceptLoop()
+		s.acceptAll()
 	}()
 	select {
 	case <-ctx.Done():
@@ -237,10 +246,11 @@ func (s *Server) Close() {
 	s.stopOnce.Do(func() { close(s.stopping) })
 }
 
-func (s *Server) acceptLoop() {
+// acceptLoop accepts connections on ln and hands each to start until the server stops.
+func (s *Server) acceptLoop(ln net.Listener, start func(net.Conn)) {
 	var backoff time.Duration
 	for {
-		nc, err := s.listener.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.stopping:
@@ -259,12 +269,7 @@ func (s *Server) acceptLoop() {
 			return
 		}
 		backoff = 0
-		c, ok := s.register(nc)
-		if !ok {
-			continue
-		}
-		go c.writeLoop()
-		go s.readLoop(c)
+		start(nc)
 	}
 }
 
@@ -350,6 +355,9 @@ func (s *Server) shutdown() {
 	s.Close()
 	s.serving.Store(false)
 	_ = s.listener.Close()
+	if s.secureLn != nil {
+		_ = s.secureLn.Close()
+	}
 	// Stop reading: readers see a deadline error and exit without closing their connection,
 	// so replies already in the pipeline can still be written.
 	for _, c := range s.allConns() {
@@ -394,7 +402,7 @@ func (s *Server) serveEnsemble(ctx context.Context) error {
 	acceptDone := make(chan struct{})
 	go func() {
 		defer close(acceptDone)
-		s.acceptLoop()
+		s.acceptAll()
 	}()
 	select {
 	case <-ctx.Done():

@@ -73,7 +73,9 @@ const (
 	HandshakeTimeoutKey  = "ssl.handshakeDetectionTimeoutMillis"
 	AuthProviderKey      = "ssl.authProvider"
 	X509SuperUserKey     = "X509AuthenticationProvider.superUser"
-	// X509ProviderClass is the authProvider.N value that turns on the x509 scheme.
+	// X509ProviderClass is the authProvider.N value that turns on the x509 scheme. A secure
+	// client port turns it on by itself (QuorumPeerConfig.configureSSLAuth registers
+	// authProvider.x509 when no provider is configured for ssl.authProvider).
 	X509ProviderClass = "org.apache.zookeeper.server.auth.X509AuthenticationProvider"
 )
 
@@ -90,11 +92,6 @@ type Settings struct {
 	// CipherSuites are the TLS 1.2 suites allowed; nil = Go's defaults.
 	CipherSuites     []uint16
 	HandshakeTimeout time.Duration
-	// X509Enabled: an authProvider.N key names X509AuthenticationProvider, so a verified client
-	// certificate becomes an "x509" id (and ACLs may use the scheme). As in ZooKeeper, a client
-	// that presents a certificate while it is not enabled is disconnected
-	// (NettyServerCnxnFactory: AUTH_PROVIDER_NOT_FOUND).
-	X509Enabled bool
 	// X509SuperUser is X509AuthenticationProvider.superUser: the certificate subject that is
 	// also the super user.
 	X509SuperUser string
@@ -152,11 +149,6 @@ func Parse(props map[string]string, readFile ReadFile) (Settings, error) {
 	}
 	if v := props[AuthProviderKey]; v != "" && v != "x509" {
 		return Settings{}, fmt.Errorf("%w: %s=%q: only the x509 provider is implemented", ErrSettings, AuthProviderKey, v)
-	}
-	for k, v := range props {
-		if strings.HasPrefix(k, "authProvider.") && v == X509ProviderClass {
-			s.X509Enabled = true
-		}
 	}
 	s.X509SuperUser = props[X509SuperUserKey]
 	return s, nil

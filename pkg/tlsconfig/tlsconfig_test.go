@@ -27,7 +27,7 @@ func TestParse(t *testing.T) {
 		KeyStoreLocation: "/k.p12", KeyStorePasswordPath: "/pw",
 		TrustStoreLocation: "/t.pem", ClientAuthKey: "WANT", EnabledProtocolsKey: "TLSv1.3",
 		CipherSuitesKey:     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256",
-		HandshakeTimeoutKey: "1500", "authProvider.1": X509ProviderClass, X509SuperUserKey: "CN=admin",
+		HandshakeTimeoutKey: "1500", X509SuperUserKey: "CN=admin",
 	}, read)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("key store %+v", s.KeyStore)
 	}
 	if s.TrustStore.Type != StorePEM || s.ClientAuth != ClientAuthWant || s.MinVersion != tls.VersionTLS13 ||
-		s.MaxVersion != tls.VersionTLS13 || s.HandshakeTimeout != 1500*time.Millisecond || !s.X509Enabled ||
+		s.MaxVersion != tls.VersionTLS13 || s.HandshakeTimeout != 1500*time.Millisecond ||
 		s.X509SuperUser != "CN=admin" {
 		t.Errorf("settings %+v", s)
 	}
@@ -48,7 +48,7 @@ func TestParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d.ClientAuth != ClientAuthNeed || d.MinVersion != tls.VersionTLS12 || d.MaxVersion != tls.VersionTLS13 ||
-		d.HandshakeTimeout != DefaultHandshakeTimeout || d.X509Enabled {
+		d.HandshakeTimeout != DefaultHandshakeTimeout {
 		t.Errorf("defaults %+v", d)
 	}
 

@@ -384,6 +384,9 @@ func (c *Config) setKey(key, value string) (warning string, err error) {
 		c.Other = map[string]string{}
 	}
 	c.Other[key] = value
+	if readFromOther(key) {
+		return "", nil
+	}
 	if zkOnlyKey(key) {
 		return "a ZooKeeper option zkensemble does not implement; ignored", nil
 	}
@@ -398,22 +401,36 @@ func putID(m map[int64]string, id int64, v string) map[int64]string {
 	return m
 }
 
+// readFromOther lists the keys without a Config field that zkensemble implements, reading
+// them from Other where it needs them (pkg/cmd, pkg/tlsconfig): no warning for those.
+func readFromOther(key string) bool {
+	if strings.HasPrefix(key, "ssl.") && !strings.HasPrefix(key, "ssl.quorum.") {
+		return true // the secure client port's TLS settings (pkg/tlsconfig)
+	}
+	switch key {
+	case "secureClientPortAddress", "X509AuthenticationProvider.superUser",
+		"znode.container.checkIntervalMs", "znode.container.maxPerMinute", "snapSizeLimitInKb":
+		return true
+	}
+	return strings.HasPrefix(key, "authProvider.")
+}
+
 // zkOnlyKey lists keys QuorumPeerConfig and the server know that have no Config field, so the
 // warning can say "not implemented" instead of "unknown".
 func zkOnlyKey(key string) bool {
-	for _, p := range []string{"admin.", "metricsProvider.", "ssl.", "sslQuorum", "quorum.auth.",
+	for _, p := range []string{"admin.", "metricsProvider.", "ssl.quorum.", "sslQuorum", "quorum.auth.",
 		"multiAddress.", "jvm.pause.", "audit."} {
 		if strings.HasPrefix(key, p) {
 			return true
 		}
 	}
 	switch key {
-	case "secureClientPortAddress", "observerMasterPort", "clientPortListenBacklog",
+	case "observerMasterPort", "clientPortListenBacklog",
 		"connectToLearnerMasterLimit", "electionAlg", "localSessionsEnabled",
 		"localSessionsUpgradingEnabled", "syncEnabled", "portUnification",
 		"quorum.cnxn.threads.size", "oraclePath", "serverCnxnFactory", "snapSizeLimitInKb",
 		"txnLogSizeLimitInKb", "globalOutstandingLimit", "preAllocSize", "fsync.warningthresholdms",
-		"skipACL", "readonlymode.enabled", "digest.enabled", "authProvider.1", "enforceQuota":
+		"skipACL", "readonlymode.enabled", "digest.enabled", "enforceQuota":
 		return true
 	}
 	return false
