@@ -232,3 +232,26 @@ func TestX509Scheme(t *testing.T) {
 		t.Errorf("whoami %v", w)
 	}
 }
+
+func TestSASLScheme(t *testing.T) {
+	entry := jute.ACL{Perms: int32(protocol.PermRead), ID: jute.Id{Scheme: SchemeSASL, ID: "bob"}}
+	if _, err := Fixup([]jute.ACL{entry}, nil); !errors.Is(err, ErrInvalidACL) {
+		t.Errorf("sasl without the provider: err = %v, want ErrInvalidACL", err)
+	}
+	for id, ok := range map[string]bool{"bob": true, "": true, "zookeeper/host@EXAMPLE.COM": true, "bob@EXAMPLE.COM": true,
+		"a@b@c": false, "a/b/c@R": false} {
+		e := jute.ACL{Perms: 1, ID: jute.Id{Scheme: SchemeSASL, ID: id}}
+		_, err := FixupWith([]jute.ACL{e}, nil, Providers{SASL: true})
+		if (err == nil) != ok {
+			t.Errorf("sasl id %q: err = %v, want valid=%v", id, err, ok)
+		}
+	}
+	ids := []jute.Id{{Scheme: SchemeSASL, ID: "bob"}}
+	got, err := FixupWith([]jute.ACL{{Perms: 31, ID: jute.Id{Scheme: SchemeAuth}}}, ids, Providers{SASL: true})
+	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
+		t.Errorf("auth with a sasl id: %v, %v", got, err)
+	}
+	if !Check([]jute.ACL{entry}, protocol.PermRead, ids) || Check([]jute.ACL{entry}, protocol.PermRead, []jute.Id{{Scheme: SchemeSASL, ID: "eve"}}) {
+		t.Error("sasl entry matching")
+	}
+}

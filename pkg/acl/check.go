@@ -14,6 +14,8 @@ const (
 	SchemeSuper  = "super"
 	// SchemeX509 is X509AuthenticationProvider's: the id is a TLS client certificate's subject.
 	SchemeX509 = "x509"
+	// SchemeSASL is SASLAuthenticationProvider's: the id is a SASL authorization id.
+	SchemeSASL = "sasl"
 
 	// IDAnyone is the only id of the world scheme.
 	IDAnyone = "anyone"
@@ -67,9 +69,9 @@ func Check(acl []jute.ACL, perm protocol.Perm, ids []jute.Id) bool {
 				if ipMatches(id.ID, a.ID.ID) {
 					return true
 				}
-			case SchemeX509:
-				// X509AuthenticationProvider.matches; its superUser clause is the super id the
-				// connection got at the handshake.
+			case SchemeX509, SchemeSASL:
+				// X509AuthenticationProvider.matches, SASLAuthenticationProvider.matches; their
+				// super user clauses are the super id the connection got when it authenticated.
 				if id.ID == a.ID.ID {
 					return true
 				}

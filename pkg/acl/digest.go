@@ -71,7 +71,7 @@ func WhoAmI(ids []jute.Id) []jute.ClientInfo {
 		switch id.Scheme {
 		case SchemeDigest:
 			user = javaSplit(id.ID, ":")[0]
-		case SchemeIP, SchemeX509:
+		case SchemeIP, SchemeX509, SchemeSASL:
 			user = id.ID
 		}
 		out = append(out, jute.ClientInfo{AuthScheme: id.Scheme, User: user})

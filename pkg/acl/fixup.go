@@ -31,6 +31,9 @@ type Providers struct {
 	// X509: authProvider.N names X509AuthenticationProvider; x509 ids must be distinguished
 	// names (X509AuthenticationProvider.isValid: new X500Principal(id)).
 	X509 bool
+	// SASL: authProvider.N names SASLAuthenticationProvider; sasl ids must parse as Kerberos
+	// names (SASLAuthenticationProvider.isValid).
+	SASL bool
 }
 
 // FixupWith is Fixup with the optional providers p. An x509 id of the session is one an "auth"
@@ -51,7 +54,7 @@ func FixupWith(acl []jute.ACL, ids []jute.Id, p Providers) ([]jute.ACL, error) {
 		case SchemeAuth:
 			found := false
 			for _, id := range ids {
-				if id.Scheme == SchemeDigest || id.Scheme == SchemeX509 && p.X509 {
+				if id.Scheme == SchemeDigest || id.Scheme == SchemeX509 && p.X509 || id.Scheme == SchemeSASL && p.SASL {
 					found = true
 					out = append(out, jute.ACL{Perms: a.Perms, ID: id})
 				}
@@ -75,6 +78,14 @@ func FixupWith(acl []jute.ACL, ids []jute.Id, p Providers) ([]jute.ACL, error) {
 			}
 			if !validDN(a.ID.ID) {
 				return nil, invalid("x509 id %q is not a distinguished name", a.ID.ID)
+			}
+			out = append(out, a)
+		case SchemeSASL:
+			if !p.SASL {
+				return nil, invalid("unknown scheme %q (no authProvider.N=org.apache.zookeeper.server.auth.SASLAuthenticationProvider)", a.ID.Scheme)
+			}
+			if !validKerberosName(a.ID.ID) {
+				return nil, invalid("sasl id %q is not a Kerberos name", a.ID.ID)
 			}
 			out = append(out, a)
 		default:
@@ -139,4 +150,18 @@ func validDN(s string) bool {
 		}
 	}
 	return true
+}
+
+// validKerberosName is SASLAuthenticationProvider.isValid: new KerberosName(id) succeeds, i.e.
+// the id is primary[/instance]@realm with no further '/' or '@', or has no '@' at all.
+func validKerberosName(id string) bool {
+	at := strings.Count(id, "@")
+	if at == 0 {
+		return true
+	}
+	if at > 1 {
+		return false
+	}
+	principal, _, _ := strings.Cut(id, "@")
+	return strings.Count(principal, "/") <= 1
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/quorum"
+	"github.com/zkensemble/zkensemble/pkg/sasl"
 	"github.com/zkensemble/zkensemble/pkg/server"
 	"github.com/zkensemble/zkensemble/pkg/snapshot"
 	"github.com/zkensemble/zkensemble/pkg/tlsconfig"
@@ -220,9 +221,16 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 	}
 	cfg.X509Enabled = cfg.Secure != nil // QuorumPeerConfig.configureSSLAuth
 	for k, v := range zc.Other {
-		if strings.HasPrefix(k, "authProvider.") && v == tlsconfig.X509ProviderClass {
-			cfg.X509Enabled = true
+		if strings.HasPrefix(k, "authProvider.") {
+			cfg.X509Enabled = cfg.X509Enabled || v == tlsconfig.X509ProviderClass
+			cfg.SASLProviderEnabled = cfg.SASLProviderEnabled || v == saslProviderClass
 		}
+	}
+	if cfg.SASL, err = saslConfig(zc, os.Getenv, os.ReadFile); err != nil {
+		return server.Config{}, err
+	}
+	if cfg.SASL != nil {
+		logger.Info("client SASL (DIGEST-MD5) enabled", "users", len(cfg.SASL.Users), "saslProvider", cfg.SASLProviderEnabled)
 	}
 	if v, ok := zc.Other["snapSizeLimitInKb"]; ok {
 		kb, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -278,6 +286,59 @@ func secureConfig(zc *zoocfg.Config, logger *slog.Logger) (*server.SecureConfig,
 	logger.Info("secure client port", "addr", net.JoinHostPort(host, strconv.Itoa(zc.SecureClientPort)),
 		"clientAuth", settings.ClientAuth, "keyStore", settings.KeyStore.Location)
 	return &server.SecureConfig{Addr: net.JoinHostPort(host, strconv.Itoa(zc.SecureClientPort)), TLS: tl}, nil
+}
+
+// saslProviderClass is the authProvider.N value that registers the sasl ACL scheme.
+const saslProviderClass = "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+
+// jaasProperty is the JVM property ZooKeeper reads its JAAS file from; zkServer.sh users set it
+// in SERVER_JVMFLAGS (or JVMFLAGS), and `zkensemble server` reads it from there.
+const jaasProperty = "-Djava.security.auth.login.config="
+
+// saslConfig is client SASL as ZooKeeper configures it (ServerCnxnFactory.configureSaslLogin):
+// nothing without a JAAS file; with one, its section zookeeper.sasl.serverconfig (default
+// "Server") must exist — ZooKeeper refuses to start otherwise — and its user_<name> options
+// are the DIGEST-MD5 credentials. Super users come from zookeeper.superUser[.N] and the
+// "super" password override from zookeeper.SASLAuthenticationProvider.superPassword, set in
+// zoo.cfg without the "zookeeper." prefix.
+func saslConfig(zc *zoocfg.Config, getenv func(string) string, readFile func(string) ([]byte, error)) (*server.SASLConfig, error) {
+	path := ""
+	for _, env := range []string{"SERVER_JVMFLAGS", "JVMFLAGS"} {
+		for _, f := range strings.Fields(getenv(env)) {
+			if v, ok := strings.CutPrefix(f, jaasProperty); ok {
+				path = strings.Trim(v, `"'`)
+			}
+		}
+		if path != "" {
+			break
+		}
+	}
+	if path == "" {
+		return nil, nil
+	}
+	text, err := readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("JAAS file (java.security.auth.login.config): %w", err)
+	}
+	j, err := sasl.ParseJAAS(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("JAAS file %s: %w", path, err)
+	}
+	section := zc.Other["sasl.serverconfig"]
+	if section == "" {
+		section = "Server"
+	}
+	users, err := j.DigestUsers(section)
+	if err != nil {
+		return nil, fmt.Errorf("JAAS file %s: %w", path, err)
+	}
+	c := &server.SASLConfig{Users: users, SuperPassword: zc.Other["SASLAuthenticationProvider.superPassword"]}
+	for k, v := range zc.Other {
+		if k == "superUser" || strings.HasPrefix(k, "superUser.") {
+			c.SuperUsers = append(c.SuperUsers, v)
+		}
+	}
+	return c, nil
 }
 
 // dbID is the database id the txn log and new snapshots carry: the newest snapshot's (an

@@ -314,4 +314,6 @@ func checkAndIncVersion(current, expected int32) (int32, bool) {
 }
 
 // providers are the optional auth providers an ACL may name (acl.FixupWith).
-func (p *Preparer) providers() acl.Providers { return acl.Providers{X509: p.cfg.X509Enabled} }
+func (p *Preparer) providers() acl.Providers {
+	return acl.Providers{X509: p.cfg.X509Enabled, SASL: p.cfg.SASLEnabled}
+}

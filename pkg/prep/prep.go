@@ -19,6 +19,9 @@ type Config struct {
 	// X509Enabled: authProvider.N names X509AuthenticationProvider, so x509 ACL entries are
 	// valid (acl.Providers).
 	X509Enabled bool
+	// SASLEnabled: authProvider.N names SASLAuthenticationProvider, so sasl ACL entries are
+	// valid.
+	SASLEnabled bool
 }
 
 // Request is a decoded write request of one session.

@@ -68,6 +68,12 @@ type Config struct {
 	// turns it on with any secure client port (QuorumPeerConfig.configureSSLAuth) or through
 	// authProvider.N=org.apache.zookeeper.server.auth.X509AuthenticationProvider.
 	X509Enabled bool
+	// SASL, when set, lets clients authenticate with SASL DIGEST-MD5 (a JAAS "Server" section
+	// was configured); nil answers SASL tokens as ZooKeeper does without SASL.
+	SASL *SASLConfig
+	// SASLProviderEnabled registers the sasl ACL scheme (authProvider.N names
+	// org.apache.zookeeper.server.auth.SASLAuthenticationProvider).
+	SASLProviderEnabled bool
 	// Ensemble, when set, makes the server a member of a replicated ensemble instead of a
 	// standalone server: its durable state is the quorum member's (EnsembleConfig.Dir), and
 	// Deps.Log, the snapshot directory and autopurge are not used.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/acl"
 	"github.com/zkensemble/zkensemble/pkg/jute"
+	"github.com/zkensemble/zkensemble/pkg/sasl"
 )
 
 // conn is one client connection. Its reader goroutine is the only producer of its requests;
@@ -33,6 +34,9 @@ type conn struct {
 	// x509 are the ids the connection's verified TLS client certificate gave it (secure.go),
 	// set before its reader starts; addauth x509 succeeds only with them.
 	x509 []jute.Id
+	// sasl is the connection's SASL exchange (saslauth.go), started by its first SASL packet;
+	// only the reader goroutine touches it.
+	sasl *sasl.DigestServer
 
 	// Ordering (see pipeline.go): writes of this connection handed to the processor and not yet
 	// answered, and the requests queued behind them. A read is answered right away only when

@@ -207,15 +207,19 @@ func (s *Server) handleAuth(c *conn, xid int32, body []byte) error {
 	return nil
 }
 
-// handleSASL answers a SASL token without SASL configured, as ZooKeeper 3.8 does: the
-// connection has no SASL server, evaluating the token fails with a NullPointerException that
-// processSasl logs, and the reply is Ok with a null token.
+// handleSASL answers a SASL token (ZooKeeperServer.processSasl). With SASL configured the token
+// is a step of the connection's DIGEST-MD5 exchange (saslauth.go). Without it, as ZooKeeper 3.8:
+// the connection has no SASL server, evaluating the token fails with a NullPointerException
+// that processSasl logs, and the reply is Ok with a null token.
 func (s *Server) handleSASL(c *conn, xid int32, body []byte) error {
 	var req jute.GetSASLRequest
 	d := jute.NewDecoder(body)
 	req.Decode(d)
 	if err := d.Err(); err != nil {
 		return fmt.Errorf("malformed sasl packet: %w", err)
+	}
+	if s.cfg.SASL != nil {
+		return s.saslStep(c, xid, req.Token)
 	}
 	s.logger.Warn("SASL token received but SASL is not configured", "client", c.remote)
 	c.send(replyFrame(xid, 0, protocol.ErrOk, &jute.SetSASLResponse{}))

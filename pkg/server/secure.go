@@ -140,7 +140,8 @@ func x509IDs(cs tls.ConnectionState, settings tlsconfig.Settings, enabled bool) 
 
 // prepConfig is the preparer's configuration (standalone and ensemble alike).
 func (s *Server) prepConfig() prep.Config {
-	return prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes, X509Enabled: s.x509Enabled()}
+	return prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes,
+		X509Enabled: s.x509Enabled(), SASLEnabled: s.cfg.SASLProviderEnabled}
 }
 
 // x509Enabled says whether the x509 scheme has a provider.

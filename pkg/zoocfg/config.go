@@ -409,10 +409,11 @@ func readFromOther(key string) bool {
 	}
 	switch key {
 	case "secureClientPortAddress", "X509AuthenticationProvider.superUser",
+		"superUser", "sasl.serverconfig", "SASLAuthenticationProvider.superPassword",
 		"znode.container.checkIntervalMs", "znode.container.maxPerMinute", "snapSizeLimitInKb":
 		return true
 	}
-	return strings.HasPrefix(key, "authProvider.")
+	return strings.HasPrefix(key, "authProvider.") || strings.HasPrefix(key, "superUser.")
 }
 
 // zkOnlyKey lists keys QuorumPeerConfig and the server know that have no Config field, so the

@@ -79,6 +79,7 @@ func apacheCommand(s *Server) (*exec.Cmd, error) {
 	}
 	java, _ := debianJava()
 	args := append([]string{}, JVMFlags...)
+	args = append(args, s.Opts.JVMFlags...)
 	args = append(args,
 		"-Dzookeeper.log.dir="+s.dir,
 		"-Dlog4j.configuration=file:"+props,

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -48,7 +49,13 @@ func ZKEBinary() (string, error) {
 	return zkeBuild.bin, zkeBuild.err
 }
 
-func zkeCommand(s *Server) (*exec.Cmd, error) { return zkeServerCommand(s.cfgPath, s.dir) }
+func zkeCommand(s *Server) (*exec.Cmd, error) {
+	cmd, err := zkeServerCommand(s.cfgPath, s.dir)
+	if err == nil && len(s.Opts.JVMFlags) > 0 {
+		cmd.Env = append(os.Environ(), "SERVER_JVMFLAGS="+strings.Join(s.Opts.JVMFlags, " "))
+	}
+	return cmd, err
+}
 
 // zkeServerCommand is `zkensemble server --config cfgPath` run in dir.
 func zkeServerCommand(cfgPath, dir string) (*exec.Cmd, error) {

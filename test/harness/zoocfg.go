@@ -17,6 +17,11 @@ type Options struct {
 	// Extra holds additional zoo.cfg keys (e.g. "minSessionTimeout", "jute.maxbuffer",
 	// "DigestAuthenticationProvider.superDigest"); they override the defaults below.
 	Extra map[string]string
+	// JVMFlags are Java system properties for the server, e.g.
+	// -Djava.security.auth.login.config=<jaas file>: Apache's JVM gets them on its command
+	// line, zkensemble in SERVER_JVMFLAGS, where zkServer.sh users put them and where
+	// `zkensemble server` reads the ones it understands.
+	JVMFlags []string
 }
 
 // zooCfg renders the zoo.cfg both targets read. Keys are written sorted so the file is stable.
