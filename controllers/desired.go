@@ -23,12 +23,12 @@ type desired struct {
 
 // buildDesired runs every builder. An error means the spec cannot be turned into objects; it
 // wraps one of the pkg/specs sentinels (see specReason).
-func buildDesired(zke *v1alpha1.ZKEnsemble, opts specs.Options) (desired, error) {
-	_, warns, err := specs.ZooCfgConfig(zke, opts)
+func buildDesired(zke *v1alpha1.ZKEnsemble, opts specs.Options, m specs.Membership) (desired, error) {
+	_, warns, err := specs.ZooCfgConfigFor(zke, opts, m)
 	if err != nil {
 		return desired{}, err
 	}
-	cm, err := specs.ConfigMap(zke, opts)
+	cm, err := specs.ConfigMapFor(zke, opts, m)
 	if err != nil {
 		return desired{}, err
 	}
@@ -49,7 +49,7 @@ func buildDesired(zke *v1alpha1.ZKEnsemble, opts specs.Options) (desired, error)
 	if err != nil {
 		return desired{}, err
 	}
-	sts, err := specs.StatefulSet(zke, opts, hash)
+	sts, err := specs.StatefulSetFor(zke, opts, hash, m)
 	if err != nil {
 		return desired{}, err
 	}

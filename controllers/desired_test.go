@@ -23,7 +23,7 @@ func ensemble() *v1alpha1.ZKEnsemble {
 }
 
 func TestBuildDesired(t *testing.T) {
-	d, err := buildDesired(ensemble(), testOpts)
+	d, err := buildDesired(ensemble(), testOpts, specs.Membership{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestBuildDesiredErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			zke := ensemble()
 			tt.edit(zke)
-			_, err := buildDesired(zke, tt.opts)
+			_, err := buildDesired(zke, tt.opts, specs.Membership{})
 			if err == nil {
 				t.Fatal("built")
 			}
@@ -77,7 +77,7 @@ func TestApplyConfiguration(t *testing.T) {
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	d, err := buildDesired(ensemble(), testOpts)
+	d, err := buildDesired(ensemble(), testOpts, specs.Membership{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,11 @@ import (
 //   - nothing is restarted until the StatefulSet controller has seen the applied template
 //     (its observedGeneration and updateRevision), so "outdated" is judged against it.
 //
-// There is no explicit leader transfer yet (Apache ZooKeeper 3.8 has none outside reconfig):
-// the leader's restart triggers an ordinary election among the synced followers.
+// With dynamic membership (specs.Options.Reconfig) the leader is not restarted as leader: when
+// it is next, withLeaderTransfer (membership.go) reconfigures it out and back in first, so a
+// successor it designates leads and the restart finds it a follower. Without it (Apache
+// ZooKeeper 3.8 has no transfer outside reconfig) the leader's restart triggers an ordinary
+// election among the synced followers.
 
 // restartPod is what the roll knows of one member pod.
 type restartPod struct {

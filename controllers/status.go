@@ -13,6 +13,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/api/v1alpha1"
 	"github.com/zkensemble/zkensemble/pkg/observe"
+	"github.com/zkensemble/zkensemble/pkg/reconfig"
 )
 
 // statusInput is everything the status is computed from; computeStatus reads nothing else.
@@ -39,9 +40,12 @@ type statusInput struct {
 	// now, or one is due and waits for the quorum); RollWhy says what it did or waits for.
 	Rolling bool
 	RollWhy string
-	Members []observe.Member
-	Summary observe.Summary
-	Now     metav1.Time
+	// Membership is set when the operator changes membership by reconfig
+	// (specs.Options.Reconfig): the step decided this reconcile and the config read.
+	Membership *membershipStatus
+	Members    []observe.Member
+	Summary    observe.Summary
+	Now        metav1.Time
 }
 
 // maxListed bounds the names a condition message lists, so a message stays one readable line.
@@ -62,6 +66,14 @@ func computeStatus(in statusInput) v1alpha1.ZKEnsembleStatus {
 	}
 	if in.BuildErr != nil {
 		st.ConfigHash = in.Prev.ConfigHash // what the members were last given
+	}
+	if m := in.Membership; m != nil {
+		st.MembershipStep = stepText(m.Step)
+		st.ConfigVoters = in.Prev.ConfigVoters
+		if m.ConfigKnown {
+			// Unknown (no member answers): the last config read stays, like lastSeen.
+			st.ConfigVersion, st.ConfigVoters = m.Config.VersionString(), m.Config.Voters()
+		}
 	}
 	for _, c := range []struct {
 		t v1alpha1.ConditionType
@@ -146,6 +158,9 @@ func progressingCondition(in statusInput) (metav1.ConditionStatus, v1alpha1.Cond
 	case in.PodsExisting < in.Replicas && in.PodsReady == 0:
 		return metav1.ConditionTrue, v1alpha1.ReasonCreating,
 			fmt.Sprintf("%d of %d member pods exist, none ready yet", in.PodsExisting, in.Replicas)
+	case in.Membership != nil && in.Membership.Step.Action != reconfig.ActNone && in.Membership.Step.Purpose != reconfig.PurposeNone:
+		// A membership step (or the wait before one) says more than the pod counts.
+		return metav1.ConditionTrue, purposeReason(in.Membership.Step.Purpose), stepText(in.Membership.Step)
 	case in.PodsExisting < in.Replicas:
 		return metav1.ConditionTrue, v1alpha1.ReasonScalingUp,
 			fmt.Sprintf("%d of %d member pods exist", in.PodsExisting, in.Replicas)

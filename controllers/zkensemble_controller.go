@@ -27,6 +27,7 @@ import (
 	"github.com/zkensemble/zkensemble/api/v1alpha1"
 	"github.com/zkensemble/zkensemble/pkg/fourlw"
 	"github.com/zkensemble/zkensemble/pkg/observe"
+	"github.com/zkensemble/zkensemble/pkg/reconfig"
 	"github.com/zkensemble/zkensemble/pkg/specs"
 	"github.com/zkensemble/zkensemble/pkg/topology"
 )
@@ -55,6 +56,8 @@ type Reconciler struct {
 	RequeueAfter time.Duration
 	// Now is the clock stamping conditions and lastSeen; time.Now when nil.
 	Now func() time.Time
+	// Membership performs reconfigs when Options.Reconfig is on; DialMembership when nil.
+	Membership MembershipClient
 }
 
 func (r *Reconciler) now() time.Time {
@@ -109,8 +112,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 		return ctrl.Result{}, err
 	}
 
+	// Dynamic membership: the next membership step, decided before building because Grow
+	// and Shrink are the StatefulSet size the builders write.
+	acting := zke.DeletionTimestamp.IsZero() && !zke.Spec.Paused
+	var mem membership
+	var step reconfig.Step
+	if r.Options.Reconfig {
+		if mem, err = r.observeMembership(ctx, zke, obs, replicas, clientPort, acting); err != nil {
+			return ctrl.Result{}, err
+		}
+		step = reconfig.Decide(membershipInput(obs, mem, replicas, 0))
+	}
+
 	// Build and decide (pure).
-	want, buildErr := buildDesired(zke, r.Options)
+	want, buildErr := buildDesired(zke, r.Options, specs.Membership{SuperDigest: mem.SuperDigest, Pods: step.Pods})
 	d := decide(decisionInput{Deleting: !zke.DeletionTimestamp.IsZero(), Paused: zke.Spec.Paused, BuildErr: buildErr})
 	logger.V(1).Info("decided", "step", d.Step.String(), "why", d.Why, "leader", obs.Summary.LeaderPod,
 		"synced", obs.Summary.SyncedVoters, "unreachable", len(obs.Summary.Unreachable))
@@ -165,9 +180,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 		in.Outdated = outdatedPods(obs.Pods, want.ConfigHash, updateRevision)
 	}
 
-	// Roll: restart at most one outdated member, when the quorum can spare it.
+	// Membership step, then the roll: one change per reconcile, and no restart while the
+	// membership is changing.
 	var roll restartDecision
-	if d.Step == StepApply && applyErr == nil {
+	if d.Step == StepApply && applyErr == nil && r.Options.Reconfig {
+		step = withLeaderTransfer(step, obs, mem, replicas, restartInputOf(obs, replicas, in.Outdated, !changed))
+		if err := r.actMembership(ctx, zke, mem, step); err != nil {
+			applyErr = err
+		}
+		in.Membership = &membershipStatus{Step: step, Config: mem.Config, ConfigKnown: mem.ConfigErr == ""}
+	}
+	if d.Step == StepApply && applyErr == nil && step.Action == reconfig.ActNone {
 		roll = decideRestart(restartInputOf(obs, replicas, in.Outdated, !changed))
 		in.Rolling, in.RollWhy = roll.Pod != "" || roll.Waiting, roll.Why
 		if roll.Pod != "" {
@@ -194,7 +217,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
 	}
-	if in.Rolling {
+	if in.Rolling || step.Action != reconfig.ActNone {
 		// Pod events drive the roll too; the short requeue covers what only the members'
 		// answers show (a restarted follower back in the leader's synced count).
 		return ctrl.Result{RequeueAfter: min(rollRequeueAfter, r.requeueAfter())}, nil
@@ -202,7 +225,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	return ctrl.Result{RequeueAfter: r.requeueAfter()}, nil
 }
 
-// rollRequeueAfter is the observation period while a roll is under way.
+// rollRequeueAfter is the observation period while a roll or a membership change is under way.
 const rollRequeueAfter = 2 * time.Second
 
 // restartInputOf gathers what decideRestart reads. stsCurrent is false when this reconcile's
@@ -281,7 +304,7 @@ func CacheByObject() map[client.Object]cache.ByObject {
 	out := map[client.Object]cache.ByObject{}
 	for _, obj := range []client.Object{
 		&appsv1.StatefulSet{}, &corev1.ConfigMap{}, &corev1.Service{}, &policyv1.PodDisruptionBudget{},
-		&corev1.ServiceAccount{}, &corev1.Pod{},
+		&corev1.ServiceAccount{}, &corev1.Pod{}, &corev1.Secret{},
 	} {
 		out[obj] = cache.ByObject{Label: managed}
 	}

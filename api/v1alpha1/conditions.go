@@ -35,8 +35,11 @@ const (
 	ReasonScalingUp      ConditionReason = "ScalingUp"
 	ReasonScalingDown    ConditionReason = "ScalingDown"
 	ReasonRollingRestart ConditionReason = "RollingRestart"
-	ReasonUpToDate       ConditionReason = "UpToDate" // with False: nothing left to do
-	ReasonPaused         ConditionReason = "Paused"   // spec.paused: the operator changes nothing
+	// TransferringLeadership: the leader is being reconfigured out and back in so a
+	// successor it designates leads before its restart (dynamic membership only).
+	ReasonTransferringLeadership ConditionReason = "TransferringLeadership"
+	ReasonUpToDate               ConditionReason = "UpToDate" // with False: nothing left to do
+	ReasonPaused                 ConditionReason = "Paused"   // spec.paused: the operator changes nothing
 
 	// Degraded
 	ReasonAsExpected     ConditionReason = "AsExpected" // with False

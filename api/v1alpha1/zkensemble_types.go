@@ -319,6 +319,16 @@ type ZKEnsembleStatus struct {
 	// (the version= line of /zookeeper/config, hex).
 	// +optional
 	ConfigVersion string `json:"configVersion,omitempty"`
+	// ConfigVoters are the server ids the ensemble's configuration lists as participants
+	// (voters), as last read from /zookeeper/config. Set only when the operator changes
+	// membership through dynamic reconfiguration.
+	// +listType=set
+	// +optional
+	ConfigVoters []int64 `json:"configVoters,omitempty"`
+	// MembershipStep is the membership change under way or waited for ("Add 4: ...",
+	// "Remove 5: ...", "Wait: ..."), empty when membership matches spec.replicas.
+	// +optional
+	MembershipStep string `json:"membershipStep,omitempty"`
 }
 
 // ZKEnsemble is a ZooKeeper-compatible ensemble run by the zkensemble operator.

@@ -40,6 +40,11 @@ type Member struct {
 	// SyncedFollowers is the leader's zk_synced_followers (voting followers in sync); zero for
 	// other roles and when mntr was refused.
 	SyncedFollowers int64
+	// SyncedNonVotingFollowers is the leader's zk_synced_non_voting_followers: the synced
+	// followers that are not voters of the current config (a joiner before the reconfig that
+	// adds it, a member reconfigured out and not stopped yet). ZooKeeper counts them in
+	// zk_synced_followers too (Leader.getForwardingFollowers), so voters are the difference.
+	SyncedNonVotingFollowers int64
 	// QuorumSize is zk_quorum_size as the member reports it (voters it knows), 0 if unknown.
 	QuorumSize int64
 	// MntrError is set when srvr answered but mntr did not (the leader's follower counts are

@@ -75,6 +75,7 @@ func observeOne(ctx context.Context, m *Member, addr string, query QueryFunc, no
 		var mn fourlw.Mntr
 		if mn, err = fourlw.ParseMntr(text); err == nil {
 			m.SyncedFollowers, m.QuorumSize = mn.Stats.SyncedFollowers, mn.Stats.QuorumSize
+			m.SyncedNonVotingFollowers = mn.Stats.SyncedNonVotingFollowers
 			return
 		}
 	}

@@ -90,7 +90,8 @@ func Summarize(members []Member, voters int32) Summary {
 	}
 	synced := int64(1)
 	if leader.Role == v1alpha1.RoleLeader {
-		synced += max(leader.SyncedFollowers, 0)
+		// Non-voting followers are synced too but count for no quorum.
+		synced += max(leader.SyncedFollowers-max(leader.SyncedNonVotingFollowers, 0), 0)
 	}
 	s.SyncedVoters = int32(min(synced, int64(voters)))
 	s.FailuresTolerated = s.SyncedVoters - s.Quorum

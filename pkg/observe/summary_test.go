@@ -33,6 +33,16 @@ func TestSummarize(t *testing.T) {
 				SyncedVoters: 3, QuorumHealthy: true, FailuresTolerated: 1, Serving: 3},
 		},
 		{
+			// A joiner synced as a non-voting follower is in zk_synced_followers but is no voter.
+			name: "non-voting follower not counted",
+			members: []Member{follower("zk-0"), follower("zk-1"), follower("zk-3"),
+				func() Member { m := leader("zk-2", 3); m.SyncedNonVotingFollowers = 1; return m }()},
+			// spec.replicas went to 5: zk-3 joined but is not a voter yet, so 3 voters are synced.
+			voters: 5,
+			want: Summary{Voters: 5, Quorum: 3, Leader: LeaderOne, LeaderPod: "zk-2", Leaders: []string{"zk-2"},
+				SyncedVoters: 3, QuorumHealthy: true, FailuresTolerated: 0, Serving: 4},
+		},
+		{
 			name:    "exactly a majority",
 			members: []Member{down("zk-0"), follower("zk-1"), leader("zk-2", 1)},
 			voters:  3,

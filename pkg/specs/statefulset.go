@@ -62,6 +62,13 @@ const (
 //     live` (ruok: the process answers, quorum or not, so a lost quorum does not restart
 //     everyone), behind a startup probe that gives recovery time.
 func StatefulSet(zke *v1alpha1.ZKEnsemble, opts Options, configHash string) (*appsv1.StatefulSet, error) {
+	return StatefulSetFor(zke, opts, configHash, Membership{})
+}
+
+// StatefulSetFor is StatefulSet with the inputs of dynamic membership: with opts.Reconfig its
+// replicas are m.Pods (the membership steps grow and shrink it one member at a time), not
+// spec.replicas.
+func StatefulSetFor(zke *v1alpha1.ZKEnsemble, opts Options, configHash string, m Membership) (*appsv1.StatefulSet, error) {
 	spec, err := resolve(zke, opts)
 	if err != nil {
 		return nil, err
@@ -70,6 +77,9 @@ func StatefulSet(zke *v1alpha1.ZKEnsemble, opts Options, configHash string) (*ap
 		return nil, fmt.Errorf("%w: empty config hash (build the ConfigMap first)", ErrInvalidSpec)
 	}
 	replicas := spec.Replicas
+	if opts.Reconfig {
+		replicas = m.pods(spec.Replicas)
+	}
 	selector := SelectorLabels(zke)
 
 	podLabels := merged(spec.Pod.Labels, Labels(zke))

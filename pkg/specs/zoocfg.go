@@ -55,7 +55,13 @@ var configKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // written by pkg/zoocfg, so the server reads back exactly the Config built here. Members share
 // the file; each finds its own id from its pod name (pkg/topology).
 func ZooCfg(zke *v1alpha1.ZKEnsemble, opts Options) (string, error) {
-	c, _, err := ZooCfgConfig(zke, opts)
+	return ZooCfgFor(zke, opts, Membership{})
+}
+
+// ZooCfgFor is ZooCfg with the per-ensemble inputs of dynamic membership (ignored unless
+// opts.Reconfig).
+func ZooCfgFor(zke *v1alpha1.ZKEnsemble, opts Options, m Membership) (string, error) {
+	c, _, err := ZooCfgConfigFor(zke, opts, m)
 	if err != nil {
 		return "", err
 	}
@@ -65,6 +71,14 @@ func ZooCfg(zke *v1alpha1.ZKEnsemble, opts Options) (string, error) {
 // ZooCfgConfig is the parsed form of ZooCfg, with the warnings pkg/zoocfg has about the user's
 // keys (unknown keys, values ZooKeeper would silently correct) for the reconciler to surface.
 func ZooCfgConfig(zke *v1alpha1.ZKEnsemble, opts Options) (*zoocfg.Config, []zoocfg.Warning, error) {
+	return ZooCfgConfigFor(zke, opts, Membership{})
+}
+
+// ZooCfgConfigFor is ZooCfgConfig with the per-ensemble inputs of dynamic membership. With
+// opts.Reconfig the server lines are those of the first m.Pods members (the seed a new member
+// starts from, see DynamicSeed) and Marshal leaves them out of zoo.cfg, which then does not
+// change when the membership does.
+func ZooCfgConfigFor(zke *v1alpha1.ZKEnsemble, opts Options, m Membership) (*zoocfg.Config, []zoocfg.Warning, error) {
 	spec, err := resolve(zke, opts)
 	if err != nil {
 		return nil, nil, err
@@ -135,29 +149,56 @@ func ZooCfgConfig(zke *v1alpha1.ZKEnsemble, opts Options) (*zoocfg.Config, []zoo
 		c.MetricsHTTPPort = int(spec.Ports.Metrics)
 	}
 
-	c.Servers = c.Servers[:0]
-	for ord := 0; ord < int(spec.Replicas); ord++ {
-		id, err := topology.ServerID(ord)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	members := spec.Replicas
+	if opts.Reconfig {
+		if err := m.apply(c); err != nil {
+			return nil, nil, err
 		}
-		c.Servers = append(c.Servers, zoocfg.ServerLine{
-			ID:           id,
-			Host:         MemberHost(zke, ord, opts.clusterDomain()),
-			QuorumPort:   int(spec.Ports.Quorum),
-			ElectionPort: int(spec.Ports.Election),
-			Type:         zoocfg.Participant,
-			// The client part names the member's own host for the same reason: the
-			// member's client listener follows its server line (QuorumPeerConfig.setupClientPort).
-			ClientHost: MemberHost(zke, ord, opts.clusterDomain()),
-			ClientPort: int(spec.Ports.Client),
-		})
+		members = m.pods(spec.Replicas)
+	}
+	c.Servers = c.Servers[:0]
+	for ord := 0; ord < int(members); ord++ {
+		line, err := memberServerLine(zke, spec, ord, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Servers = append(c.Servers, line)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	// Only warnings about the user's keys concern the user; the rest would be about our text.
 	return c, userWarnings(warns, spec.ServerConfig), nil
+}
+
+// MemberServerLine is the server line of the member at ordinal, as zoo.cfg (or the dynamic
+// seed) lists it and as a reconfig adds it:
+//
+//	server.{ord+1}=<host>:<quorum>:<election>:participant;<host>:<client>
+func MemberServerLine(zke *v1alpha1.ZKEnsemble, opts Options, ordinal int) (zoocfg.ServerLine, error) {
+	spec, err := resolve(zke, opts)
+	if err != nil {
+		return zoocfg.ServerLine{}, err
+	}
+	return memberServerLine(zke, spec, ordinal, opts)
+}
+
+func memberServerLine(zke *v1alpha1.ZKEnsemble, spec v1alpha1.ZKEnsembleSpec, ord int, opts Options) (zoocfg.ServerLine, error) {
+	id, err := topology.ServerID(ord)
+	if err != nil {
+		return zoocfg.ServerLine{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	return zoocfg.ServerLine{
+		ID:           id,
+		Host:         MemberHost(zke, ord, opts.clusterDomain()),
+		QuorumPort:   int(spec.Ports.Quorum),
+		ElectionPort: int(spec.Ports.Election),
+		Type:         zoocfg.Participant,
+		// The client part names the member's own host for the same reason: the
+		// member's client listener follows its server line (QuorumPeerConfig.setupClientPort).
+		ClientHost: MemberHost(zke, ord, opts.clusterDomain()),
+		ClientPort: int(spec.Ports.Client),
+	}, nil
 }
 
 // withRequiredWords adds RequiredFourLetterWords to a 4lw.commands.whitelist value. "*" already
