@@ -7,6 +7,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +22,28 @@ type material struct {
 	roots *x509.CertPool
 }
 
+// readStore reads a store's file. A PEM store may also be a comma-separated list of files,
+// read as if concatenated: a zkensemble extension (ZooKeeper reads one file) so that a
+// Kubernetes TLS Secret's tls.key and tls.crt, mounted as separate files, serve as one key
+// store and still re-load when the Secret is rotated.
+func readStore(st Store) ([]byte, error) {
+	if st.Type != StorePEM || !strings.Contains(st.Location, ",") {
+		return os.ReadFile(st.Location)
+	}
+	var all []byte
+	for _, p := range strings.Split(st.Location, ",") {
+		b, err := os.ReadFile(strings.TrimSpace(p))
+		if err != nil {
+			return nil, err
+		}
+		all = append(append(all, b...), '\n')
+	}
+	return all, nil
+}
+
 func loadMaterial(s Settings) (material, error) {
 	var m material
-	data, err := os.ReadFile(s.KeyStore.Location)
+	data, err := readStore(s.KeyStore)
 	if err != nil {
 		return material{}, fmt.Errorf("%w: key store: %v", ErrSettings, err)
 	}
@@ -30,7 +51,7 @@ func loadMaterial(s Settings) (material, error) {
 		return material{}, fmt.Errorf("%w: key store %s: %v", ErrSettings, s.KeyStore.Location, err)
 	}
 	if s.TrustStore.Location != "" {
-		data, err := os.ReadFile(s.TrustStore.Location)
+		data, err := readStore(s.TrustStore)
 		if err != nil {
 			return material{}, fmt.Errorf("%w: trust store: %v", ErrSettings, err)
 		}
@@ -119,7 +140,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	cur       *tls.Config
-	stamps    [2]stamp
+	stamps    []stamp
 	lastCheck time.Time
 }
 
@@ -131,15 +152,22 @@ type stamp struct {
 	size int64
 }
 
-func stampOf(path string) stamp {
-	if path == "" {
-		return stamp{}
+// stampsOf are the modification stamps of a store's files (Stat follows the symlinks a
+// Kubernetes Secret volume swaps on update).
+func stampsOf(location string) []stamp {
+	if location == "" {
+		return nil
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return stamp{}
+	var out []stamp
+	for _, p := range strings.Split(location, ",") {
+		fi, err := os.Stat(strings.TrimSpace(p))
+		if err != nil {
+			out = append(out, stamp{})
+			continue
+		}
+		out = append(out, stamp{fi.ModTime(), fi.Size()})
 	}
-	return stamp{fi.ModTime(), fi.Size()}
+	return out
 }
 
 // Load reads the stores of s; logf (nil: silent) reports reloads and their failures.
@@ -161,8 +189,8 @@ func Load(s Settings, logf func(format string, args ...any)) (*Server, error) {
 // Settings are the settings the server was loaded with.
 func (s *Server) Settings() Settings { return s.settings }
 
-func (s *Server) currentStamps() [2]stamp {
-	return [2]stamp{stampOf(s.settings.KeyStore.Location), stampOf(s.settings.TrustStore.Location)}
+func (s *Server) currentStamps() []stamp {
+	return append(stampsOf(s.settings.KeyStore.Location), stampsOf(s.settings.TrustStore.Location)...)
 }
 
 func (s *Server) build(m material) *tls.Config {
@@ -202,7 +230,7 @@ func (s *Server) current(now time.Time) *tls.Config {
 	}
 	s.lastCheck = now
 	st := s.currentStamps()
-	if st == s.stamps {
+	if slices.Equal(st, s.stamps) {
 		return s.cur
 	}
 	m, err := loadMaterial(s.settings)

@@ -170,7 +170,7 @@ func parseStore(props map[string]string, locKey, pwKey, pwPathKey, typeKey strin
 		}
 		st.Password = strings.TrimRight(string(b), "\r\n")
 	}
-	t, err := storeType(props[typeKey], st.Location)
+	t, err := storeType(props[typeKey], strings.Split(st.Location, ",")[0])
 	if err != nil {
 		return Store{}, fmt.Errorf("%w: %s: %v", ErrSettings, typeKey, err)
 	}

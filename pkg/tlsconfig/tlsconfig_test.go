@@ -279,3 +279,47 @@ func TestReloadOnRotation(t *testing.T) {
 		t.Errorf("logs %q, want one reload and one failure", logs)
 	}
 }
+
+// TestSplitPEMStore: a key store given as "tls.key,tls.crt" (a Kubernetes TLS Secret's files)
+// serves, and replacing either file is picked up.
+func TestSplitPEMStore(t *testing.T) {
+	f, err := tlstest.WriteFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(map[string]string{KeyStoreLocation: f.ServerKey + "," + f.ServerCert, KeyStoreType: "PEM",
+		TrustStoreLocation: f.CAPEM, ClientAuthKey: "need"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Load(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, srv.Config(), clientConfig(t, f, f.ClientPEM)); err != nil {
+		t.Fatalf("handshake with a split key store: %v", err)
+	}
+	rotated, err := f.CA.Issue(pkix.Name{CommonName: "rotated"}, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := rotated.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.ServerKey, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.ServerCert, rotated.CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.current(time.Now().Add(2 * ReloadCheckInterval)).Certificates[0].Leaf.Subject.CommonName
+	if got != "rotated" {
+		t.Errorf("after rotating both files serving %q", got)
+	}
+	if _, err := Parse(map[string]string{KeyStoreLocation: "/a.key,/b.crt"}, nil); err == nil {
+		// ".key" is PEM by extension; the first file names the type.
+	} else {
+		t.Errorf("split store type from the first file: %v", err)
+	}
+}
