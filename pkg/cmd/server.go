@@ -172,6 +172,11 @@ func serveUntilSignal(s *server.Server, zc *zoocfg.Config, clientAddr string, lo
 		s.Close()
 		return 1
 	}
+	if err := startAdmin(ctx, zc, clientAddr, s, logger); err != nil {
+		logger.Error("starting server", "err", err)
+		s.Close()
+		return 1
+	}
 	if err := s.Serve(ctx); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1

@@ -410,6 +410,8 @@ func readFromOther(key string) bool {
 	switch key {
 	case "secureClientPortAddress", "X509AuthenticationProvider.superUser",
 		"superUser", "sasl.serverconfig", "SASLAuthenticationProvider.superPassword",
+		"admin.enableServer", "admin.serverPort", "admin.serverAddress", "admin.commandURL",
+		"admin.snapshot.enabled", "admin.snapshot.intervalInMS",
 		"znode.container.checkIntervalMs", "znode.container.maxPerMinute", "snapSizeLimitInKb":
 		return true
 	}
