@@ -129,6 +129,7 @@ forceSync=no
 jute.maxbuffer=4194304
 extendedTypesEnabled=true
 DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=
+audit.enable=false
 admin.enableServer=false
 my.custom=x y
 server.3=zk-2.zk.ns.svc:2888:3888:observer;2181
@@ -163,7 +164,7 @@ func TestParseFull(t *testing.T) {
 		},
 		Groups:  map[int64]string{1: "1:2:3"},
 		Weights: map[int64]string{1: "1", 2: "1", 3: "0"},
-		Other:   map[string]string{"admin.enableServer": "false", "my.custom": "x y"},
+		Other:   map[string]string{"audit.enable": "false", "admin.enableServer": "false", "my.custom": "x y"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
@@ -175,10 +176,13 @@ func TestParseFull(t *testing.T) {
 	for _, w := range warns {
 		keys[w.Key] = true
 	}
-	for _, k := range []string{"admin.enableServer", "my.custom", "server"} {
+	for _, k := range []string{"audit.enable", "my.custom", "server"} {
 		if !keys[k] {
 			t.Errorf("no warning for %s in %v", k, warns)
 		}
+	}
+	if keys["admin.enableServer"] {
+		t.Errorf("a warning for admin.enableServer, which the AdminServer reads: %v", warns)
 	}
 }
 
@@ -333,8 +337,8 @@ func TestWarnings(t *testing.T) {
 			func(c *Config) bool { return c.DataDir == "/b" }, "last value wins"},
 		{"unknown key", "dataDir=/d\nfoo.bar=1\n", "foo.bar",
 			func(c *Config) bool { return c.Other["foo.bar"] == "1" }, "zookeeper.foo.bar"},
-		{"zk key not implemented", "dataDir=/d\nadmin.serverPort=8080\n", "admin.serverPort",
-			func(c *Config) bool { return c.Other["admin.serverPort"] == "8080" }, "does not implement"},
+		{"zk key not implemented", "dataDir=/d\njvm.pause.warn-threshold-ms=10000\n", "jvm.pause.warn-threshold-ms",
+			func(c *Config) bool { return c.Other["jvm.pause.warn-threshold-ms"] == "10000" }, "does not implement"},
 		{"relative dataDir", "dataDir=data\n", "dataDir",
 			func(c *Config) bool { return c.DataDir == "data" }, "relative"},
 		{"single server line", "dataDir=/d\nserver.1=a:1:2\n", "server.1",
