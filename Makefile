@@ -58,7 +58,7 @@ SEEDS ?= 2000
 # FIRST: the first seed of `make sim` (default 1), to continue a long run elsewhere.
 FIRST ?= 1
 sim:
-	ZAB_SEEDS=$(SEEDS) ZAB_FIRST_SEED=$(FIRST) $(GO) test -count=1 -timeout 60m ./pkg/zab/sim -run TestSimSeeds
+	ZAB_SEEDS=$(SEEDS) ZAB_FIRST_SEED=$(FIRST) $(GO) test -count=1 -timeout 60m ./pkg/zab/sim -run 'TestSim(Reconfig)?Seeds'
 
 unit:
 	$(GO) test -count=1 -short $(PKGS)

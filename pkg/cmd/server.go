@@ -129,7 +129,7 @@ func runServer(args []string) int {
 			fmt.Fprintln(os.Stderr, "zkensemble server: --repair applies to a standalone server's txn log; an ensemble member resyncs from its leader instead (docs/replication.md)")
 			return 2
 		}
-		return runEnsembleMember(zc, cfg, listenAddr, logger)
+		return runEnsembleMember(zc, cfg, listenAddr, *configPath, logger)
 	}
 	// Our own log format lives in its own directory, never in ZooKeeper's version-2.
 	logDir := filepath.Join(cfg.DataLogDir, txnLogSubdir)
@@ -396,7 +396,7 @@ const quorumSubdir = "quorum"
 const podNameEnv = "POD_NAME"
 
 // runEnsembleMember runs `zkensemble server` as a member of the ensemble zoo.cfg describes.
-func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr string, logger *slog.Logger) int {
+func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr, configPath string, logger *slog.Logger) int {
 	myID, err := resolveMyID(cfg.DataDir, os.Getenv(podNameEnv), logger)
 	if err != nil {
 		logger.Error("cannot tell which member this is", "err", err)
@@ -404,6 +404,12 @@ func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr string, 
 		return 1
 	}
 	ec, err := ensembleConfig(zc, cfg, myID, listenAddr, logger)
+	if err == nil {
+		// With reconfigEnabled every activated config is written back to the config files
+		// (ZooKeeper's writeDynamicConfig), so a restart comes back with the new membership.
+		ec.Ensemble.ReconfigEnabled = zc.ReconfigEnabled
+		ec.Ensemble.ConfigFile = configPath
+	}
 	if err != nil {
 		logger.Error("invalid ensemble config", "err", err)
 		return 1

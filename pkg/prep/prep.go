@@ -22,6 +22,10 @@ type Config struct {
 	// SASLEnabled: authProvider.N names SASLAuthenticationProvider, so sasl ACL entries are
 	// valid.
 	SASLEnabled bool
+	// ReconfigEnabled is zoo.cfg reconfigEnabled; Ensemble the quorum's view for a reconfig
+	// (reconfig.go), nil in standalone mode.
+	ReconfigEnabled bool
+	Ensemble        Ensemble
 }
 
 // Request is a decoded write request of one session.
@@ -133,9 +137,9 @@ func (p *Preparer) prepareOp(op protocol.OpCode, body jute.Record, req Request, 
 		}
 		return p.check(r, req)
 	case protocol.OpReconfig:
-		// reconfigEnabled=false (ZooKeeper's default, and all we support yet): refused
-		// before anything else is looked at.
-		return nil, protocol.ErrReconfigDisabled
+		// reconfigEnabled=false (ZooKeeper's default) refuses before anything else is
+		// looked at (reconfig.go).
+		return p.reconfig(body, req, hdr)
 	case protocol.OpCreateSession:
 		r, ok := body.(*jute.CreateSessionTxn)
 		if !ok {

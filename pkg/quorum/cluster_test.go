@@ -79,6 +79,13 @@ type tcluster struct {
 	tick      time.Duration
 	syncLimit int // ticks
 	snapN     int
+
+	// reconfig (reconfig_test.go): members start with reconfig on; peersOf, when set,
+	// is a member's static config (else peers); configs records OnConfig per member.
+	reconfig bool
+	peersOf  map[uint64][]Peer
+	cfgMu    sync.Mutex
+	configs  map[uint64][]zab.Zxid
 }
 
 const testTick = 50 * time.Millisecond
@@ -127,12 +134,16 @@ func (c *tcluster) startWith(id uint64, q, e net.Listener) {
 	lo := txnlog.DefaultOptions()
 	lo.PreallocBytes = -1
 	lo.SegmentBytes = 64 << 10
-	m, err := Start(Config{
+	cfg := Config{
 		ID: id, Peers: c.peers, Dir: c.dirs[id], LogOptions: &lo,
 		TickTime: c.tick, InitLimit: 10, SyncLimit: c.syncLimit,
 		SnapCount: c.snapN, Apply: sm.Apply, TakeSnapshot: sm.Snapshot, RestoreSnapshot: sm.Restore,
 		QuorumListener: q, ElectionListener: e, WrapConn: c.faults.Wrap, Seed: id * 7919,
-	})
+	}
+	if c.reconfig {
+		c.withReconfig(&cfg)
+	}
+	m, err := Start(cfg)
 	if err != nil {
 		c.t.Fatalf("start %d: %v", id, err)
 	}

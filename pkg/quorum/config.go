@@ -19,6 +19,9 @@ type Peer struct {
 	QuorumAddr   string // host:port followers connect to when this peer leads
 	ElectionAddr string // host:port of leader election
 	Observer     bool
+	// Line is the zoo.cfg line it came from (PeersFromServerLines), with its client part, for
+	// the config text notifications carry; zero when the peer was built by hand.
+	Line zoocfg.ServerLine
 }
 
 // PeersFromServerLines maps zoo.cfg's server.N lines onto peers.
@@ -30,6 +33,7 @@ func PeersFromServerLines(lines []zoocfg.ServerLine) []Peer {
 			QuorumAddr:   net.JoinHostPort(l.Host, strconv.Itoa(l.QuorumPort)),
 			ElectionAddr: net.JoinHostPort(l.Host, strconv.Itoa(l.ElectionPort)),
 			Observer:     l.Type == zoocfg.Observer,
+			Line:         l,
 		})
 	}
 	return out
@@ -101,6 +105,25 @@ type Config struct {
 	// on the link's reader goroutine; it must not block on the member.
 	OnRevalidate func(from uint64, sessionID int64, timeoutMillis int32) bool
 
+	// ReconfigEnabled turns on dynamic membership (zoo.cfg reconfigEnabled; reconfig.go).
+	// Off, the members are Peers for good, exactly as before.
+	ReconfigEnabled bool
+	// DecodeReconfig reports whether a txn's bytes are a reconfig txn and the members it
+	// installs (with their addresses). Required with ReconfigEnabled. Called on the
+	// member's goroutine.
+	DecodeReconfig func(data []byte) ([]Peer, bool)
+	// ConfigVersion is the version of Peers: 0 for a static config, else the zxid of the
+	// reconfig txn that made it (the dynamic config file's name says it).
+	ConfigVersion zab.Zxid
+	// SnapshotConfig, optional, reports the config folded into a snapshot (the newest
+	// reconfig txn at or below its zxid) and its version; ok false when it has none.
+	SnapshotConfig func(zab.Snapshot) (peers []Peer, version zab.Zxid, ok bool)
+	// OnConfig is told the members and version of the active config each time it changes
+	// (a reconfig txn committed, or a newer config taken from the leader or a notification),
+	// on the member's goroutine after the Ready that changed it was applied. The caller
+	// writes its dynamic config file there.
+	OnConfig func(peers []Peer, version zab.Zxid)
+
 	// QuorumListener and ElectionListener, when set, are used instead of listening on this
 	// member's addresses (tests bind port 0 first). The member closes them on Stop.
 	QuorumListener, ElectionListener net.Listener
@@ -147,6 +170,9 @@ func (c *Config) validate() error {
 	}
 	if c.Apply == nil || c.RestoreSnapshot == nil {
 		return fmt.Errorf("%w: Apply and RestoreSnapshot are required", ErrInvalidConfig)
+	}
+	if c.ReconfigEnabled && c.DecodeReconfig == nil {
+		return fmt.Errorf("%w: ReconfigEnabled needs DecodeReconfig", ErrInvalidConfig)
 	}
 	if c.SnapCount > 0 && c.TakeSnapshot == nil {
 		return fmt.Errorf("%w: SnapCount needs TakeSnapshot", ErrInvalidConfig)

@@ -47,8 +47,8 @@
 //     leader names each accepted connection with its own id (even numbers; zab's are odd).
 //   - PROPOSAL/INFORM Data is the zab.Entry's data unchanged (the server stores TxnHeader and
 //     txn record there, which is what ZooKeeper sends); ACK/COMMIT/DIFF/TRUNC/NEWLEADER carry
-//     only the zxid; our PING carries no session data and NEWLEADER no config (3.5+ sends its
-//     config there); UPTODATE carries zxid -1 as ZooKeeper's.
+//     only the zxid; our PING carries no session data; NEWLEADER carries the leader's config
+//     text only with reconfig on (as 3.5+ does); UPTODATE carries zxid -1 as ZooKeeper's.
 //   - ACKEPOCH always carries the learner's currentEpoch. ZooKeeper's learner sends -1 when it
 //     had already accepted the leader's epoch, and its leader leaves such a learner out of the
 //     epoch quorum; zab has no such notion, so we refuse an ACKEPOCH of -1 (closing the link).
@@ -56,14 +56,17 @@
 //     the leader's last zxid; the snapshot follows on the stream (ZooKeeper streams its data
 //     tree there too) as jute buffers of at most MaxPacketBytes each, then the string
 //     "zkensemble-snapshot-end". The bytes are the state machine's own snapshot format.
-//   - FOLLOWERINFO's LearnerInfo carries configVersion 0; REVALIDATE, COMMITANDACTIVATE and
-//     INFORMANDACTIVATE are not spoken: receiving one closes the link.
+//   - FOLLOWERINFO's LearnerInfo carries configVersion 0; COMMITANDACTIVATE and
+//     INFORMANDACTIVATE are not spoken (receiving one closes the link): with reconfig on, a
+//     plain COMMIT/INFORM of a reconfig txn activates it, since every member decodes the
+//     config from the txn it logged (Config.DecodeReconfig; reconfig.go).
 //   - Client traffic (forward.go), carried by the shell next to zab's packets and never
 //     stepped: REQUEST in ZooKeeper's layout (Member.Forward → Config.OnRequest), a learner
 //     PING's session touch table (Member.Touch → Config.OnTouch), and SYNC, whose Data is
 //     our own (sessionId, cxid) and whose Zxid is what the learner must apply before it
 //     answers (Member.SendSync → Config.OnSync).
-//   - Notifications carry our config text (version 0) and ignore the peer's; the election
+//   - Without reconfig, notifications carry our config text (version 0) and ignore the
+//     peer's; with it, they carry the active config and a newer one is taken; the election
 //     header is protocol version 1 (one address); we accept version 2 and use its first address.
 //   - An election connection from a lower id while we already hold a link to it keeps the
 //     link (ZooKeeper replaces it): replacing it races and loses the votes in flight.
@@ -80,6 +83,7 @@
 //     initLimit ticks; ZooKeeper's learner retries its connect instead.
 //   - the SNAP snapshot is held in memory whole on both sides (zab ships it in one Message).
 //   - the leader reads DIFF entries through Storage.Entries in one go (no size cap, as zab).
-//   - no quorum SASL/TLS, no multi-address, no reconfig; observers are wired but untested.
+//   - no quorum SASL/TLS, no multi-address; reconfig: docs/replication.md "Dynamic
+//     reconfiguration" says what is missing.
 //   - interoperation with a real Apache ZooKeeper ensemble member is untested.
 package quorum

@@ -28,6 +28,11 @@ type electionNet struct {
 	deliver  func(zab.Message) // non-blocking
 	logger   *slog.Logger
 	config   []byte
+	// With reconfig: peers come and go with the config; book has their addresses, and
+	// notifications carry the sender's config as text.
+	reconfig bool
+	book     *peerBook
+	peersMu  sync.Mutex // guards peers once started (reconfig adds to it)
 	// handshakeTimeout bounds dialing and reading/writing a header.
 	handshakeTimeout time.Duration
 	minBackoff       time.Duration
@@ -54,9 +59,10 @@ type electionPeer struct {
 	backoff     time.Duration
 }
 
-func newElectionNet(cfg *Config, ln net.Listener, deliver func(zab.Message)) *electionNet {
+func newElectionNet(cfg *Config, book *peerBook, ln net.Listener, deliver func(zab.Message)) *electionNet {
 	self, _ := cfg.peer(cfg.ID)
 	n := &electionNet{
+		reconfig: cfg.ReconfigEnabled, book: book,
 		self: cfg.ID, selfAddr: self.ElectionAddr, ln: ln, wrap: cfg.WrapConn, deliver: deliver,
 		logger: cfg.Logger.With("port", "election"), config: cfg.configText(),
 		handshakeTimeout: max(time.Second, 10*cfg.TickTime),
@@ -74,6 +80,8 @@ func newElectionNet(cfg *Config, ln net.Listener, deliver func(zab.Message)) *el
 }
 
 func (n *electionNet) start() {
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
 	n.wg.Add(1)
 	go n.acceptLoop()
 	for _, p := range n.peers {
@@ -82,9 +90,40 @@ func (n *electionNet) start() {
 	}
 }
 
+// peer is the election peer id, or nil. With reconfig, a server we have an address for
+// (from a config we have seen) or that told us its address (addr, from its connection
+// header) becomes a peer on first use: a joining server is in nobody's config yet.
+func (n *electionNet) peer(id uint64, addr string) *electionPeer {
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
+	if p := n.peers[id]; p != nil || !n.reconfig || id == n.self {
+		return p
+	}
+	if bp, ok := n.book.get(id); ok {
+		addr = bp.ElectionAddr
+	}
+	if addr == "" {
+		return nil
+	}
+	select {
+	case <-n.stop:
+		return nil
+	default:
+	}
+	p := &electionPeer{id: id, addr: addr, wake: make(chan struct{}, 1)}
+	n.peers[id] = p
+	n.wg.Add(1)
+	go n.peerLoop(p)
+	return p
+}
+
 func (n *electionNet) close() {
+	n.peersMu.Lock()
 	close(n.stop)
+	n.peersMu.Unlock()
 	_ = n.ln.Close()
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
 	for _, p := range n.peers {
 		p.mu.Lock()
 		if p.conn != nil {
@@ -104,11 +143,15 @@ func (p *electionPeer) signal() {
 
 // send queues a notification for its peer; it never blocks.
 func (n *electionNet) send(m zab.Message) {
-	p := n.peers[m.To]
+	p := n.peer(m.To, "")
 	if p == nil {
 		return
 	}
-	frame := appendElectionFrame(nil, NotificationOf(m, n.config).Encode())
+	config := n.config
+	if n.reconfig {
+		config = n.book.wireConfig(m.Config)
+	}
+	frame := appendElectionFrame(nil, NotificationOf(m, config).Encode())
 	p.mu.Lock()
 	if len(p.queue) >= electionQueueLen {
 		p.queue = p.queue[1:]
@@ -256,7 +299,11 @@ func (n *electionNet) readLoop(p *electionPeer, c net.Conn) {
 			var nt Notification
 			nt, err = DecodeNotification(body)
 			if err == nil {
-				n.deliver(nt.ToMessage(p.id, n.self))
+				msg := nt.ToMessage(p.id, n.self)
+				if n.reconfig {
+					msg.Config = n.book.readConfig(nt.Config)
+				}
+				n.deliver(msg)
 				continue
 			}
 		}
@@ -300,7 +347,7 @@ func (n *electionNet) handleIncoming(c net.Conn) {
 		_ = c.Close()
 		return
 	}
-	p := n.peers[h.SID]
+	p := n.peer(h.SID, h.ElectionAddr)
 	if p == nil {
 		// Our own id is ZOOKEEPER-2164's misconfiguration; an unknown one is not in our view.
 		n.logger.Warn("quorum: election connection from an unknown or our own server id", "sid", h.SID, "remote", c.RemoteAddr())

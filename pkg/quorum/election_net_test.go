@@ -41,7 +41,7 @@ func TestElectionLinkKeptOnlyIfHigherIDDialed(t *testing.T) {
 			return c
 		}
 		me := id
-		nets[id] = newElectionNet(&cfg, lns[id], func(m zab.Message) {
+		nets[id] = newElectionNet(&cfg, newPeerBook(cfg.Peers), lns[id], func(m zab.Message) {
 			mu.Lock()
 			got[me] = append(got[me], m)
 			mu.Unlock()

@@ -22,6 +22,7 @@ type Member struct {
 	node   *zab.Node
 	enet   *electionNet
 	qnet   *quorumNet
+	book   *peerBook // every member address we know (reconfig.go)
 
 	inbox chan zab.Message
 	// lost holds the learner links closed since the driver last looked; lostSig (capacity
@@ -49,6 +50,7 @@ type Member struct {
 	wakeT            *time.Ticker // electionWake while LOOKING, if TickTime is longer
 	wakeC            <-chan time.Time
 	appliedSinceSnap int
+	configVersion    zab.Zxid // the active config version last told to OnConfig
 
 	// link is learnerConn and its leader for Forward, which runs on other goroutines.
 	link atomic.Pointer[learnerLink]
@@ -125,11 +127,27 @@ func Start(c Config) (*Member, error) {
 		}
 	}
 	voters, observers := cfg.voters()
-	node, err := zab.NewNode(zab.Config{
+	book := newPeerBook(cfg.Peers)
+	zc := zab.Config{
 		ID: cfg.ID, Voters: voters, Observers: observers,
 		ElectionTimeoutTicks: cfg.ElectionTimeoutTicks, InitLimitTicks: cfg.InitLimit, SyncLimitTicks: cfg.SyncLimit,
 		Rand: rand.New(rand.NewPCG(cfg.Seed, cfg.ID)), Storage: st,
-	})
+	}
+	if cfg.ReconfigEnabled {
+		zc.Reconfig = book.zabReconfig(cfg.DecodeReconfig)
+		zc.ConfigVersion = cfg.ConfigVersion
+		if sc := cfg.SnapshotConfig; sc != nil {
+			zc.SnapshotMembership = func(s zab.Snapshot) (zab.Membership, bool) {
+				ps, v, ok := sc(s)
+				if !ok {
+					return zab.Membership{}, false
+				}
+				book.add(ps)
+				return membershipOf(ps, v), true
+			}
+		}
+	}
+	node, err := zab.NewNode(zc)
 	if err != nil {
 		return fail(err)
 	}
@@ -146,15 +164,17 @@ func Start(c Config) (*Member, error) {
 		}
 	}
 	m := &Member{
-		cfg: cfg, logger: logger, st: st, node: node,
+		cfg: cfg, logger: logger, st: st, node: node, book: book,
 		inbox:     make(chan zab.Message, inboxLen),
 		lostSig:   make(chan struct{}, 1),
 		proposals: make(chan proposal, 1024),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
-	m.enet = newElectionNet(&cfg, eln, m.deliverElection)
-	m.qnet = newQuorumNet(&cfg, qln, m.deliverQuorum)
+	m.enet = newElectionNet(&cfg, book, eln, m.deliverElection)
+	m.qnet = newQuorumNet(&cfg, book, qln, m.deliverQuorum)
+	m.configVersion = cfg.ConfigVersion
+	m.noteConfig()
 	m.qnet.onLost = m.linkClosed
 	m.publish()
 	m.enet.start()
@@ -387,6 +407,23 @@ func (m *Member) run() {
 	}
 }
 
+// noteConfig tells OnConfig when zab's active config changed (reconfig only).
+func (m *Member) noteConfig() {
+	if !m.cfg.ReconfigEnabled {
+		return
+	}
+	active, _ := m.node.Membership()
+	if active.Version == m.configVersion {
+		return
+	}
+	m.configVersion = active.Version
+	peers := m.book.members(active)
+	m.logger.Info("quorum: config activated", "version", active.Version.String(), "config", active.String())
+	if m.cfg.OnConfig != nil {
+		m.cfg.OnConfig(peers, active.Version)
+	}
+}
+
 // armWake runs the electionWake ticker while zab is LOOKING and stops it otherwise.
 func (m *Member) armWake() {
 	looking := m.node.Status().Role == zab.RoleLooking && m.cfg.TickTime > electionWake
@@ -429,6 +466,10 @@ func (m *Member) step(msg zab.Message) {
 	switch msg.Type {
 	case zab.MsgDiff, zab.MsgTrunc, zab.MsgSnap:
 		m.lastSync.Store(int32(msg.Type))
+	}
+	if msg.Type == zab.MsgNewLeader && m.cfg.ReconfigEnabled {
+		// A 3.5+ NEWLEADER carries the leader's config as text.
+		msg.Config = m.book.readConfig(msg.Data)
 	}
 	if msg.Type == zab.MsgFollowerInfo || msg.Type == zab.MsgObserverInfo {
 		switch m.node.Status().Role {
@@ -528,6 +569,9 @@ func (m *Member) handleReady() error {
 		}
 		m.node.Advance(rd)
 	}
+	// Before any snapshot: the caller records an activated config (its dynamic config file)
+	// before a snapshot can fold the reconfig txn away from the log, so a restart finds it.
+	m.noteConfig()
 	if m.cfg.SnapCount > 0 && m.appliedSinceSnap >= m.cfg.SnapCount {
 		applied := m.node.Status().AppliedZxid
 		data, err := m.cfg.TakeSnapshot()
@@ -583,6 +627,9 @@ func (m *Member) send(msg zab.Message) {
 	if msg.Type == zab.MsgFollowerInfo || msg.Type == zab.MsgObserverInfo {
 		m.learnerConn = msg.Conn
 		m.link.Store(&learnerLink{leader: msg.To, conn: msg.Conn})
+	}
+	if msg.Type == zab.MsgNewLeader && msg.Config != nil {
+		msg.Data = m.book.wireConfig(msg.Config)
 	}
 	if msg.Type == zab.MsgPing && msg.Conn == m.learnerConn && m.learnerConn != 0 {
 		// Our answer to the leader's PING carries the sessions our clients touched.

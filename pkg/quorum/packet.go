@@ -65,7 +65,10 @@ func ToPacket(m zab.Message, from uint64) (jute.QuorumPacket, error) {
 		if qp.Data == nil {
 			qp.Data = []byte{}
 		}
-	case zab.MsgAck, zab.MsgCommit, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
+	case zab.MsgNewLeader:
+		// With reconfig, the leader's config text (as ZooKeeper 3.5+ sends it).
+		qp.Data = m.Data
+	case zab.MsgAck, zab.MsgCommit, zab.MsgDiff, zab.MsgTrunc:
 	case zab.MsgUpToDate:
 		qp.Zxid = uptodateZxid
 	case zab.MsgFollowerInfo, zab.MsgObserverInfo:
@@ -107,8 +110,10 @@ func FromPacket(qp jute.QuorumPacket) (m zab.Message, snapBytes int64, err error
 		if m.Data == nil {
 			m.Data = []byte{}
 		}
-	case zab.MsgAck, zab.MsgCommit, zab.MsgNewLeader, zab.MsgDiff, zab.MsgTrunc:
-		// NEWLEADER from a 3.5+ leader carries its config; it means nothing to zab yet.
+	case zab.MsgNewLeader:
+		// A 3.5+ leader's config text; the driver reads it when reconfig is on.
+		m.Data = qp.Data
+	case zab.MsgAck, zab.MsgCommit, zab.MsgDiff, zab.MsgTrunc:
 	case zab.MsgUpToDate:
 		m.Zxid = 0
 	case zab.MsgFollowerInfo, zab.MsgObserverInfo:

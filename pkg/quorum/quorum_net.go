@@ -23,11 +23,12 @@ import (
 // end of the link; onLost then tells the driver, which reports it to zab (LinkLost), as a
 // failed socket ends ZooKeeper's Learner or LearnerHandler at once.
 type quorumNet struct {
-	self    uint64
-	peers   map[uint64]Peer
-	ln      net.Listener
-	wrap    func(net.Conn, uint64, uint64, ConnKind) net.Conn
-	deliver func(zab.Message) bool // blocks (backpressure); false once stopping
+	self     uint64
+	book     *peerBook
+	reconfig bool // any server may connect as a learner (non-voting followers)
+	ln       net.Listener
+	wrap     func(net.Conn, uint64, uint64, ConnKind) net.Conn
+	deliver  func(zab.Message) bool // blocks (backpressure); false once stopping
 	// onLost is told (id, peer) of every connection once it is closed, for whatever reason.
 	// It runs on whichever goroutine closed it (the driver's too) and must not block.
 	onLost func(id, peer uint64)
@@ -69,9 +70,9 @@ type qconn struct {
 	closeErr error
 }
 
-func newQuorumNet(cfg *Config, ln net.Listener, deliver func(zab.Message) bool) *quorumNet {
+func newQuorumNet(cfg *Config, book *peerBook, ln net.Listener, deliver func(zab.Message) bool) *quorumNet {
 	n := &quorumNet{
-		self: cfg.ID, peers: map[uint64]Peer{}, ln: ln, wrap: cfg.WrapConn, deliver: deliver,
+		self: cfg.ID, book: book, reconfig: cfg.ReconfigEnabled, ln: ln, wrap: cfg.WrapConn, deliver: deliver,
 		logger: cfg.Logger.With("port", "quorum"),
 		limits: Limits{MaxPacketBytes: cfg.MaxPacketBytes, MaxSnapshotBytes: cfg.MaxSnapshotBytes},
 		maxPkt: cfg.MaxPacketBytes, queueN: cfg.SendQueuePackets,
@@ -85,9 +86,6 @@ func newQuorumNet(cfg *Config, ln net.Listener, deliver func(zab.Message) bool) 
 		onTouch:     cfg.OnTouch,
 		onReval:     cfg.OnRevalidate,
 		reval:       &revalidations{},
-	}
-	for _, p := range cfg.Peers {
-		n.peers[p.ID] = p
 	}
 	return n
 }
@@ -202,7 +200,8 @@ func (c *qconn) setConn(nc net.Conn) bool {
 // connectToLeader retries too: the leader may not listen yet), then runs it.
 func (n *quorumNet) dialAndRun(qc *qconn) {
 	defer n.wg.Done()
-	addr := n.peers[qc.peer].QuorumAddr
+	p, _ := n.book.get(qc.peer)
+	addr := p.QuorumAddr
 	deadline := time.Now().Add(n.dialTimeout)
 	backoff := n.minBackoff
 	for {
@@ -354,10 +353,13 @@ func (n *quorumNet) handleIncoming(c net.Conn) {
 		err = fmt.Errorf("%w: first packet is %s", ErrHandshake, m.Type)
 	}
 	if err == nil {
-		p, ok := n.peers[m.From]
+		p, ok := n.book.get(m.From)
 		switch {
-		case !ok || m.From == n.self:
+		case m.From == n.self || (!ok && !n.reconfig):
 			err = fmt.Errorf("%w: unknown or own server id %d", ErrHandshake, m.From)
+		case n.reconfig:
+			// With reconfig a server outside our config follows without a vote, and the
+			// learner's own type decides (zab checks the rest).
 		case p.Observer != (m.Type == zab.MsgObserverInfo):
 			err = fmt.Errorf("%w: %s from server %d, which is configured as the other peer type", ErrHandshake, m.Type, m.From)
 		}

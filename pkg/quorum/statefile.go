@@ -75,3 +75,7 @@ func readEpochFile(path string) (uint32, error) {
 	}
 	return uint32(v), nil
 }
+
+// WriteFileAtomic is writeFileAtomic for the caller's own config files (the dynamic config
+// file and zoo.cfg a reconfig rewrites).
+func WriteFileAtomic(path string, data []byte) error { return writeFileAtomic(path, data) }

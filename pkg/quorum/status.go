@@ -31,6 +31,12 @@ type Status struct {
 	SyncedObservers []uint64
 	// Stopped is set once the member has stopped.
 	Stopped bool
+	// ConfigVersion is the active config's version (0: the static config), Voters its
+	// number of voters (mntr's zk_quorum_size), ReconfigPending whether a reconfig txn is
+	// logged and not yet committed here.
+	ConfigVersion   zab.Zxid
+	Voters          int
+	ReconfigPending bool
 }
 
 func statusOf(s zab.Status) Status {
@@ -40,6 +46,7 @@ func statusOf(s zab.Status) Status {
 		LastZxid: s.LastZxid, CommittedZxid: s.CommittedZxid, AppliedZxid: s.AppliedZxid,
 		Established:     s.Established,
 		SyncedFollowers: slices.Clone(s.SyncedFollowers), SyncedObservers: slices.Clone(s.SyncedObservers),
+		ConfigVersion: s.ConfigVersion, Voters: s.Voters, ReconfigPending: s.ReconfigPending,
 	}
 }
 

@@ -35,6 +35,12 @@ type EnsembleConfig struct {
 	// ConfigVersion is the config version in ConfigText (0 for a static config); ZooKeeper
 	// stores it as the node's mzxid.
 	ConfigVersion int64
+	// ReconfigEnabled is zoo.cfg reconfigEnabled: the reconfig request works and the
+	// membership follows committed reconfig txns (ensemble_reconfig.go).
+	ReconfigEnabled bool
+	// ConfigFile is zoo.cfg's path: with ReconfigEnabled, every activated config is written
+	// to <ConfigFile>.dynamic.<version hex> and zoo.cfg pointed at it. "" writes nothing.
+	ConfigFile string
 	// QuorumListener and ElectionListener, when set, replace listening on this member's
 	// addresses (tests bind port 0 first).
 	QuorumListener, ElectionListener net.Listener
@@ -55,6 +61,10 @@ type ensemble struct {
 	cfg    EnsembleConfig
 	member *quorum.Member
 	voters int
+
+	// memMu guards members: the active config (ensemble_reconfig.go).
+	memMu   sync.Mutex
+	members membershipState
 
 	// serving is the term the server serves in; a zero term (Role LOOKING) while it does not.
 	serving atomic.Pointer[term]
@@ -119,13 +129,14 @@ func (s *Server) startEnsemble(ec EnsembleConfig) error {
 			e.voters++
 		}
 	}
+	e.initMembership()
 	s.ens = e
 	// QuorumPeerMain fills /zookeeper/config before the peer loads its data; restore sets it
 	// again over whatever a snapshot brought.
 	s.treeMu.Lock()
 	e.initConfigNode(s.tree)
 	s.treeMu.Unlock()
-	m, err := quorum.Start(quorum.Config{
+	qc := quorum.Config{
 		ID:               uint64(s.cfg.ServerID),
 		Peers:            ec.Peers,
 		Dir:              ec.Dir,
@@ -144,7 +155,15 @@ func (s *Server) startEnsemble(ec EnsembleConfig) error {
 		QuorumListener:   ec.QuorumListener,
 		ElectionListener: ec.ElectionListener,
 		Logger:           s.logger,
-	})
+	}
+	if ec.ReconfigEnabled {
+		qc.ReconfigEnabled = true
+		qc.DecodeReconfig = decodeReconfigTxn
+		qc.ConfigVersion = zab.Zxid(ec.ConfigVersion)
+		qc.SnapshotConfig = e.snapshotConfig
+		qc.OnConfig = e.onConfig
+	}
+	m, err := quorum.Start(qc)
 	if err != nil {
 		return fmt.Errorf("server: starting the quorum member: %w", err)
 	}
@@ -343,7 +362,16 @@ func (e *ensemble) fillStats(st *fourlw.ServerStats) {
 	case zab.RoleLeading:
 		st.Mode = fourlw.ModeLeader
 		st.Learners = int64(len(ms.SyncedFollowers) + len(ms.SyncedObservers))
-		st.SyncedFollowers = int64(len(ms.SyncedFollowers))
+		// A synced follower outside the active config's voters (joining, or removed) is a
+		// non-voting follower (Leader.getNonVotingFollowers).
+		voters := e.voterIDs()
+		for _, id := range ms.SyncedFollowers {
+			if voters[int64(id)] {
+				st.SyncedFollowers++
+			} else {
+				st.SyncedNonVotingFollowers++
+			}
+		}
 		st.SyncedObservers = int64(len(ms.SyncedObservers))
 		e.pendMu.Lock()
 		st.PendingSyncs = int64(len(e.syncs))
@@ -354,7 +382,7 @@ func (e *ensemble) fillStats(st *fourlw.ServerStats) {
 		st.Mode = fourlw.ModeObserver
 	}
 	st.PeerState = ms.PeerState()
-	st.QuorumSize = int64(e.voters)
+	st.QuorumSize = int64(e.voterCount())
 }
 
 // stop ends the member (after the processor has stopped).

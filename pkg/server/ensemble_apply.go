@@ -207,7 +207,17 @@ func (e *ensemble) initConfigNode(tree *datatree.Tree) {
 	if len(e.cfg.ConfigText) == 0 {
 		return
 	}
-	tree.SetConfig(e.cfg.ConfigText, e.cfg.ConfigVersion, e.s.now().UnixMilli())
+	if !e.cfg.ReconfigEnabled {
+		tree.SetConfig(e.cfg.ConfigText, e.cfg.ConfigVersion, e.s.now().UnixMilli())
+		return
+	}
+	// With reconfig the node follows the membership: ours, unless the snapshot's is newer
+	// (the member then activates that one and onConfig records it).
+	text, version := e.configText()
+	if _, st, err := tree.GetData(datatree.ConfigPath); err == nil && st.Mzxid > version {
+		return
+	}
+	tree.SetConfig(text, version, e.s.now().UnixMilli())
 }
 
 // snapshot is quorum.Config.TakeSnapshot: the tree as of the last txn apply received (apply

@@ -253,6 +253,9 @@ func (s *Server) confInfo() fourlw.ConfInfo {
 	}
 	if s.ens != nil {
 		ci.ServerID = s.cfg.ServerID
+		if s.ens.cfg.ReconfigEnabled {
+			ci.Quorum = s.ens.quorumConf()
+		}
 	}
 	if _, p, err := net.SplitHostPort(s.SecureAddr()); err == nil {
 		ci.SecureClientPort, _ = strconv.Atoi(p)

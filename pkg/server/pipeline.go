@@ -366,6 +366,13 @@ func (s *Server) reply(c *conn, r *request, res applyResult, lastZxid int64) {
 		body = &jute.SetDataResponse{Stat: res.Stat}
 	case protocol.OpSetACL:
 		body = &jute.SetACLResponse{Stat: res.Stat}
+	case protocol.OpReconfig:
+		// FinalRequestProcessor: the new /zookeeper/config data and Stat (ReconfigResponse is
+		// a GetDataResponse). Read back on the applying goroutine, right after the txn.
+		s.treeMu.RLock()
+		data, _, _ := s.tree.GetData(datatree.ConfigPath)
+		s.treeMu.RUnlock()
+		body = &jute.GetDataResponse{Data: data, Stat: res.Stat}
 	case protocol.OpMulti:
 		// The header of a multi carries Ok even when an op failed; the results say which.
 		errCode = protocol.ErrOk

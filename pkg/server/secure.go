@@ -140,8 +140,14 @@ func x509IDs(cs tls.ConnectionState, settings tlsconfig.Settings, enabled bool) 
 
 // prepConfig is the preparer's configuration (standalone and ensemble alike).
 func (s *Server) prepConfig() prep.Config {
-	return prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes,
+	pc := prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes,
 		X509Enabled: s.x509Enabled(), SASLEnabled: s.cfg.SASLProviderEnabled}
+	if ec := s.cfg.Ensemble; ec != nil {
+		// Reconfig (ensemble_reconfig.go); the view finds the ensemble once it runs.
+		pc.ReconfigEnabled = ec.ReconfigEnabled
+		pc.Ensemble = ensembleView{s}
+	}
+	return pc
 }
 
 // x509Enabled says whether the x509 scheme has a provider.

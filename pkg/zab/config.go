@@ -26,6 +26,20 @@ type Config struct {
 	Rand *rand.Rand
 	// Storage is the node's durable state, read at start and after every election.
 	Storage ReadOnlyStorage
+
+	// Reconfig turns dynamic membership on (zoo.cfg reconfigEnabled=true): it reports
+	// whether a txn's bytes are a reconfig txn and the membership it installs (zab sets
+	// the Version to the txn's zxid). Nil: the membership is Voters/Observers forever, and
+	// every server must be listed in it (today's behaviour). See membership.go.
+	Reconfig func(data []byte) (Membership, bool)
+	// SnapshotMembership reports the membership folded into a snapshot (the newest reconfig
+	// txn at or below its zxid, with that zxid as Version); ok false when it holds none.
+	// Used with Reconfig at start and after a SNAP sync.
+	SnapshotMembership func(Snapshot) (Membership, bool)
+	// ConfigVersion is the version of Voters/Observers: 0 for a static config, else the
+	// zxid of the reconfig txn the caller last activated (its dynamic config file). The
+	// node takes the newest of this, the snapshot's and the log's.
+	ConfigVersion Zxid
 }
 
 func (c *Config) validate() error {
@@ -42,7 +56,9 @@ func (c *Config) validate() error {
 		}
 		seen[id] = true
 	}
-	if !seen[c.ID] {
+	if !seen[c.ID] && c.Reconfig == nil {
+		// With reconfig a server may start outside the config: it follows without a vote
+		// until a reconfig adds it (ZooKeeper's non-voting follower).
 		return fmt.Errorf("%w: ID %d is neither voter nor observer", ErrInvalidConfig, c.ID)
 	}
 	if c.ElectionTimeoutTicks <= 0 || c.InitLimitTicks <= 0 || c.SyncLimitTicks <= 0 {

@@ -54,6 +54,16 @@
 //     epochs from storage (ZOOKEEPER-2845).
 //   - only txns that are committed AND will be on this server's disk are applied; restart
 //     delivers the log up to the recorded Persist.Committed hint.
+//   - dynamic membership (Config.Reconfig; membership.go): a reconfig txn carries the new
+//     config, its zxid is the version; while it is pending, discovery, NEWLEADER, staying
+//     leader and the commit of it and of every later txn need a quorum of the active AND
+//     the pending voters (Proposal.qvAcksetPairs); a config activates at commit in log
+//     order on every server, and at start from the static config, the snapshot
+//     (Config.SnapshotMembership) and the committed log; one reconfig in flight
+//     (ErrReconfigInProgress); a new config needs a quorum of its voters synced with the
+//     leader (ErrNewConfigNoQuorum); servers outside the config follow without a vote; a
+//     voter removed stops counting at once; notifications and NEWLEADER carry the active
+//     config and a LOOKING server or a syncing learner takes a newer one.
 //   - sim: 3 and 5 voters (+ an observer), drops/dups/delays/reorders of notifications,
 //     breaking connections, partitions, crashes (also mid-write), restarts, snapshots with
 //     log compaction; invariants after every step; liveness after healing. A broken
@@ -61,7 +71,10 @@
 //     Traces in sim/testdata: ZOOKEEPER-2845, -3911, -4643, -1154/2832, -5010 (at the ZAB
 //     level), election basics, failover on link loss, a voter stranded above the leader's
 //     epoch, and a SNAP sync held until NEWLEADER. ElectionWake fires in a third of the
-//     chaos rounds.
+//     chaos rounds. With reconfig (TestSimReconfigSeeds): spares added and voters (the
+//     leader too) removed under the same chaos, and every commit checked to have a durable
+//     quorum of the config(s) in force; traces reconfig_add, reconfig_remove_leader,
+//     reconfig_crash.
 //
 // Deviations from ZooKeeper, on purpose:
 //   - out-of-election votes agree on the leader alone (ZooKeeper also compares peerEpoch):
@@ -75,11 +88,19 @@
 //     steps down and proposes above it next time (epochFloor); ZooKeeper leaves such a
 //     server out until the leader loses its quorum (stepDownForEpoch, simulator seed 1349).
 //     Observers' acceptedEpochs also raise the chosen epoch (not the quorum).
+//   - a leader that an activated config leaves out goes LOOKING once its COMMITs are out,
+//     and its followers go LOOKING too (their leader is no voter): an ordinary election
+//     among the new voters, instead of ZooKeeper's hand-off to a designated leader
+//     (COMMITANDACTIVATE carrying it, Leader.getDesignatedLeader).
 //
 // Not done:
 //   - the wire mapping of Message onto jute.QuorumPacket (the shell's job), REQUEST
-//     forwarding from followers, REVALIDATE/session traffic, SYNC (ZOOKEEPER-1675), reconfig
-//     (COMMITANDACTIVATE, INFORMANDACTIVATE), weighted/hierarchical quorums.
+//     forwarding from followers, REVALIDATE/session traffic, SYNC (ZOOKEEPER-1675),
+//     weighted/hierarchical quorums; reconfig changing a server between participant and
+//     observer is not tested (the learner reconnects with its new type).
+//   - a joining server started with the ensemble plus itself at the ensemble's version
+//     (both v0) keeps that view until a newer config reaches it, so it needs answers from
+//     a quorum of that bigger view to join (traces: reconfig_crash).
 //   - election timeout backoff (ZooKeeper doubles notTimeout up to 60 s); we resend every
 //     ElectionTimeoutTicks plus jitter, and on every ElectionWake.
 //   - a learner whose acceptedEpoch already equals the leader's epoch still counts its

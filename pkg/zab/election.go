@@ -88,11 +88,11 @@ func (n *Node) setProposal(v Vote) {
 }
 
 func (n *Node) sendNotifications() {
-	for _, v := range n.q.ids {
+	for _, v := range n.electionPeers() {
 		if v == n.cfg.ID {
 			continue
 		}
-		n.send(Message{Type: MsgNotification, To: v, Vote: n.el.proposal, State: RoleLooking})
+		n.send(Message{Type: MsgNotification, To: v, Vote: n.el.proposal, State: RoleLooking, Config: n.configForWire()})
 	}
 }
 
@@ -128,18 +128,30 @@ func (n *Node) checkLeader(set map[uint64]peerVote, leader uint64, electionEpoch
 }
 
 func (n *Node) stepNotification(m Message) {
+	if n.role == RoleLooking && m.Config != nil {
+		// The sender's active config is committed: a newer one is safe to take before our
+		// log has it (FastLeaderElection: "restarting leader election" on a newer config).
+		if n.adoptConfig(m.Config) && !n.q.isVoter(n.el.proposal.Leader) {
+			// Our candidate is no voter of the config in force: vote afresh.
+			n.setProposal(n.initialVote())
+			n.sendNotifications()
+		}
+	}
 	if !n.q.isVoter(m.From) {
 		// Observers' votes do not count; answer so they learn who leads (WorkerReceiver).
 		n.replyVote(m.From)
 		return
 	}
-	if !n.q.isVoter(m.Vote.Leader) {
-		return
-	}
 	if n.role != RoleLooking {
+		// Answer a LOOKING voter whatever it votes for: with reconfig its vote may name a
+		// server that is no voter any more, and our answer (with our config) is how it
+		// learns (simulator, reconfig seed 4493: a voter stuck voting for a removed leader).
 		if m.State == RoleLooking {
 			n.replyVote(m.From)
 		}
+		return
+	}
+	if !n.q.isVoter(m.Vote.Leader) {
 		return
 	}
 	e := &n.el
@@ -225,7 +237,7 @@ func (n *Node) replyVote(to uint64) {
 	if n.role == RoleLooking {
 		v = n.el.proposal
 	}
-	n.send(Message{Type: MsgNotification, To: to, Vote: v, State: n.role})
+	n.send(Message{Type: MsgNotification, To: to, Vote: v, State: n.role, Config: n.configForWire()})
 }
 
 // decide ends the election with v.

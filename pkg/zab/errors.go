@@ -17,4 +17,10 @@ var (
 	ErrOutOfRange = errors.New("zab: zxid out of range")
 	// ErrStepBetweenReadyAndAdvance: the caller broke the Ready/Advance contract.
 	ErrStepBetweenReadyAndAdvance = errors.New("zab: Step/Tick/Propose called between Ready and Advance")
+	// ErrReconfigInProgress: a reconfig txn is proposed and not yet committed; one at a
+	// time (ZooKeeper's KeeperException.ReconfigInProgress).
+	ErrReconfigInProgress = errors.New("zab: a reconfig is already in progress")
+	// ErrNewConfigNoQuorum: the new config's voters do not include a quorum synced with the
+	// leader, so it could never commit (KeeperException.NewConfigNoQuorum).
+	ErrNewConfigNoQuorum = errors.New("zab: no quorum of the new config is synced with the leader")
 )

@@ -94,7 +94,7 @@ func (n *Node) maybeChooseEpoch() {
 			ids[id] = true
 		}
 	}
-	if !n.q.has(ids) {
+	if !n.quorumsHave(ids) {
 		return
 	}
 	ld.epoch = maxEpoch + 1
@@ -132,7 +132,7 @@ func (n *Node) maybeEpochAckQuorum() {
 			ids[id] = true
 		}
 	}
-	if !n.q.has(ids) {
+	if !n.quorumsHave(ids) {
 		return
 	}
 	ld.epochAckQuorum = true
@@ -186,7 +186,9 @@ func (n *Node) syncLearner(h *learnerHandler) {
 		n.sendTo(h, Message{Type: MsgCommit, Zxid: commitPoint})
 	}
 	h.informed = commitPoint
-	n.sendTo(h, Message{Type: MsgNewLeader, Zxid: MakeZxid(ld.epoch, 0)})
+	// With reconfig, NEWLEADER carries our active config, as ZooKeeper 3.5+ does: a learner
+	// synced by SNAP may never see the reconfig txns folded into the snapshot.
+	n.sendTo(h, Message{Type: MsgNewLeader, Zxid: MakeZxid(ld.epoch, 0), Config: n.configForWire()})
 	h.state = hsSyncing
 }
 
@@ -203,12 +205,14 @@ func (n *Node) maybeEstablish() {
 			ids[id] = true
 		}
 	}
-	if !n.q.has(ids) {
+	if !n.quorumsHave(ids) {
 		return
 	}
 	ld.established = true
 	n.phase = PhaseBroadcast
-	n.committed = max(n.committed, ld.historyEnd)
+	// A reconfig txn in the history was acknowledged by quorums of both configs with
+	// NEWLEADER; it commits (and activates) here with the rest.
+	n.commitTo(ld.historyEnd)
 	for _, h := range ld.sorted() {
 		if h.state == hsAckedNewLeader {
 			n.sendUpToDate(h)
@@ -251,7 +255,7 @@ func (n *Node) propose(data []byte) (Zxid, error) {
 	} else {
 		z = MakeZxid(ld.epoch, 1)
 	}
-	n.log.append(Entry{Zxid: z, Data: data})
+	n.appendEntry(Entry{Zxid: z, Data: data})
 	for _, h := range ld.sorted() {
 		if !h.observer && h.state >= hsSyncing {
 			n.sendTo(h, Message{Type: MsgProposal, Zxid: z, Data: data})
@@ -274,12 +278,12 @@ func (n *Node) maybeCommit() {
 			acked[id] = h.acked
 		}
 	}
-	c := n.q.committedIndex(acked)
+	c := n.commitIndex(acked)
 	if c <= n.committed || c.Epoch() != ld.epoch {
 		return
 	}
 	newly := n.log.entries(n.committed, c)
-	n.committed = c
+	n.commitTo(c)
 	for _, h := range ld.sorted() {
 		if h.state < hsSyncing {
 			continue
@@ -317,7 +321,12 @@ func (n *Node) stepLeader(m Message) {
 	ld := n.ld
 	if m.Type == MsgFollowerInfo || m.Type == MsgObserverInfo {
 		observer := !n.q.isVoter(m.From)
-		if observer != (m.Type == MsgObserverInfo) || !n.knows(m.From) {
+		if n.reconfigEnabled() {
+			// Any server may connect: one outside the config (or not yet knowing it was
+			// added) follows without a vote; its ACKs count once a config makes it a voter.
+			// The connection type is the learner's (LearnerInfo), as in ZooKeeper.
+			observer = m.Type == MsgObserverInfo
+		} else if observer != (m.Type == MsgObserverInfo) || !n.knows(m.From) {
 			return
 		}
 		// A new connection replaces the old one (the old LearnerHandler dies with its socket).
@@ -435,14 +444,9 @@ func (n *Node) tickLeader() {
 		}
 		return
 	}
-	// Leader.lead's loop: keep leading only while a quorum of voters is synced and in touch.
-	ids := map[uint64]bool{n.cfg.ID: true}
-	for id, h := range ld.learners {
-		if !h.observer && h.state >= hsAckedNewLeader {
-			ids[id] = true
-		}
-	}
-	if !n.q.has(ids) {
+	// Leader.lead's loop: keep leading only while a quorum of voters (of every config in
+	// force) is synced and in touch.
+	if !n.quorumsHave(n.syncedVoters()) {
 		n.becomeLooking()
 	}
 }

@@ -80,7 +80,7 @@ func (n *Node) stepSync(m Message) {
 				n.learnerFail()
 				return
 			}
-			n.log.truncateAfter(m.Zxid)
+			n.truncateAfter(m.Zxid)
 		case MsgSnap:
 			if m.Snapshot == nil {
 				n.learnerFail()
@@ -90,6 +90,8 @@ func (n *Node) stepSync(m Message) {
 			// committed only then (until it is durable, going LOOKING drops it).
 			n.log.installSnapshot(*m.Snapshot)
 			n.log.held = true
+			// Everything in our log is replaced; the pending configs go with it.
+			n.pending = nil
 		default:
 			return // PING before the sync stream
 		}
@@ -102,7 +104,7 @@ func (n *Node) stepSync(m Message) {
 			n.learnerFail()
 			return
 		}
-		n.log.append(Entry{Zxid: m.Zxid, Data: m.Data})
+		n.appendEntry(Entry{Zxid: m.Zxid, Data: m.Data})
 		if m.Type == MsgInform {
 			lr.syncCommit = max(lr.syncCommit, m.Zxid)
 		} else if lr.gotNewLdr {
@@ -121,11 +123,16 @@ func (n *Node) stepSync(m Message) {
 		// ZOOKEEPER-4643 and ZOOKEEPER-3911.
 		if n.log.held {
 			n.log.held = false
-			n.committed = max(n.committed, n.log.snap.Zxid)
+			n.installedSnapshot(*n.log.snap)
+		}
+		if m.Config != nil && n.reconfigEnabled() && m.Config.Validate() == nil {
+			// The leader's active config is committed: take it if newer (Learner's
+			// NEWLEADER handling of the config it carries).
+			n.activate(m.Config.clone())
 		}
 		n.setCurrentEpoch(lr.newEpoch)
 		n.replyLeader(Message{Type: MsgAck, Zxid: m.Zxid})
-		if last := n.log.last(); last.Epoch() == lr.newEpoch && !n.isObserver() {
+		if last := n.log.last(); last.Epoch() == lr.newEpoch && n.role == RoleFollowing {
 			n.replyLeader(Message{Type: MsgAck, Zxid: last})
 		}
 	case MsgUpToDate:
@@ -144,17 +151,17 @@ func (n *Node) learnerCommit(z Zxid) {
 	if z > n.log.last() {
 		panic(fmt.Sprintf("zab: server %d told %s is committed but its log ends at %s", n.cfg.ID, z.Short(), n.log.last().Short()))
 	}
-	n.committed = max(n.committed, z)
+	n.commitTo(z)
 }
 
 func (n *Node) stepBroadcast(m Message) {
 	switch m.Type {
 	case MsgProposal:
-		if n.isObserver() || m.Zxid <= n.log.last() {
+		if n.role == RoleObserving || m.Zxid <= n.log.last() {
 			n.learnerFail()
 			return
 		}
-		n.log.append(Entry{Zxid: m.Zxid, Data: m.Data})
+		n.appendEntry(Entry{Zxid: m.Zxid, Data: m.Data})
 		n.replyLeader(Message{Type: MsgAck, Zxid: m.Zxid})
 	case MsgCommit:
 		n.learnerCommit(m.Zxid)
@@ -163,7 +170,7 @@ func (n *Node) stepBroadcast(m Message) {
 			n.learnerFail()
 			return
 		}
-		n.log.append(Entry{Zxid: m.Zxid, Data: m.Data})
+		n.appendEntry(Entry{Zxid: m.Zxid, Data: m.Data})
 		n.learnerCommit(m.Zxid)
 	case MsgPing:
 		n.replyLeader(Message{Type: MsgPing, Zxid: n.log.last()})
@@ -178,4 +185,16 @@ func (n *Node) tickLearner() {
 	if n.tick-n.lr.lastHeard > limit {
 		n.learnerFail()
 	}
+}
+
+// installedSnapshot: a SNAP sync is now ours (NEWLEADER). Its txns are committed, and the
+// config folded into it is active if newer than ours; the entries that came after it were
+// noted as pending configs as they arrived.
+func (n *Node) installedSnapshot(s Snapshot) {
+	if n.cfg.SnapshotMembership != nil {
+		if m, ok := n.cfg.SnapshotMembership(s); ok {
+			n.activate(m)
+		}
+	}
+	n.committed = max(n.committed, s.Zxid)
 }

@@ -160,3 +160,13 @@ func (s *MemoryStorage) ApplySteps(p Persist, n int) error {
 
 // PersistSteps is the number of steps ApplySteps can stop between.
 func PersistSteps(p Persist) int { return len(p.steps()) }
+
+// DurablyHolds reports whether z survives a crash now: folded into the durable snapshot or
+// in the durable log. The simulator checks with it that every commit had a quorum behind it.
+func (s *MemoryStorage) DurablyHolds(z Zxid) bool {
+	if z <= s.durable.snap.Zxid {
+		return true
+	}
+	i := sort.Search(len(s.durable.ents), func(i int) bool { return s.durable.ents[i].Zxid >= z })
+	return i < len(s.durable.ents) && s.durable.ents[i].Zxid == z
+}

@@ -101,6 +101,9 @@ type Message struct {
 
 	Vote  Vote // NOTIFICATION
 	State Role // NOTIFICATION: the sender's role
+	// Config, with reconfig on: NOTIFICATION and NEWLEADER carry the sender's active config
+	// (FastLeaderElection's version-2 notifications and 3.5+ NEWLEADER carry it as text).
+	Config *Membership
 }
 
 func (m Message) String() string {

@@ -9,10 +9,17 @@ import (
 // Node is one server's ZAB state machine. It is not safe for concurrent use: the caller
 // serialises Tick, Step, Propose, Ready and Advance.
 type Node struct {
-	cfg  Config
-	q    quorum
-	rand *rand.Rand
-	log  zlog
+	cfg Config
+	q   quorum // of active.Voters
+	// active is the committed config in force; pending are reconfig txns in the log after
+	// the commit point, oldest first (membership.go).
+	active  Membership
+	pending []Membership
+	// leaveAfterAdvance: an activated config removed us (leader) or our leader (learner);
+	// go LOOKING once the current Ready, with its COMMITs and ACKs, is handled.
+	leaveAfterAdvance bool
+	rand              *rand.Rand
+	log               zlog
 
 	role  Role
 	phase Phase
@@ -52,16 +59,27 @@ func NewNode(cfg Config) (*Node, error) {
 	if r == nil {
 		r = rand.New(rand.NewPCG(cfg.ID, 0x5a4b))
 	}
-	n := &Node{cfg: cfg, q: newQuorum(cfg.Voters), rand: r, log: zlog{st: cfg.Storage}}
+	n := &Node{cfg: cfg, rand: r, log: zlog{st: cfg.Storage}}
 	snap := must(cfg.Storage.Snapshot())
 	n.applied = snap.Zxid
 	n.committed = max(snap.Zxid, min(must(cfg.Storage.Committed()), n.log.last()))
 	n.committedHint = n.committed
+	n.initMembership()
 	n.becomeLooking()
 	return n, nil
 }
 
-func (n *Node) isObserver() bool { return !n.q.isVoter(n.cfg.ID) }
+// isObserver: whether we connect to a leader as an observer. A server outside the config
+// (joining, or removed) keeps the type its static config gave it.
+func (n *Node) isObserver() bool {
+	if n.q.isVoter(n.cfg.ID) {
+		return false
+	}
+	if n.active.hasObserver(n.cfg.ID) {
+		return true
+	}
+	return slices.Contains(n.cfg.Observers, n.cfg.ID)
+}
 
 func (n *Node) send(m Message) {
 	m.From = n.cfg.ID
@@ -80,6 +98,7 @@ func (n *Node) checkNotReady() {
 func (n *Node) becomeLooking() {
 	n.role, n.phase = RoleLooking, PhaseElection
 	n.ld, n.lr = nil, nil
+	n.leaveAfterAdvance = false
 	n.log.discard() // storage is the truth
 	n.msgs = nil
 	n.pendingAccepted, n.pendingCurrent = 0, 0
@@ -88,6 +107,7 @@ func (n *Node) becomeLooking() {
 	if last := n.log.last(); n.committed > last {
 		n.committed = max(last, n.applied)
 	}
+	n.rescanPending()
 	n.startElection()
 }
 
@@ -137,8 +157,15 @@ func (n *Node) Step(m Message) error {
 // followers. It returns the zxid assigned. Only an established leader accepts proposals.
 func (n *Node) Propose(data []byte) (Zxid, error) {
 	n.checkNotReady()
-	if n.role != RoleLeading || !n.ld.established {
+	if n.role != RoleLeading || !n.ld.established || n.leaveAfterAdvance {
 		return 0, ErrNotLeader
+	}
+	if n.reconfigEnabled() {
+		if m, ok := n.cfg.Reconfig(data); ok {
+			if err := n.checkReconfig(m); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return n.propose(data)
 }
@@ -195,7 +222,7 @@ func (n *Node) ready() (Ready, bool) {
 		p.Committed = deliverable
 	}
 	rd.Messages = slices.Clone(n.msgs)
-	return rd, rd.containsUpdates()
+	return rd, rd.containsUpdates() || n.leaveAfterAdvance
 }
 
 // Advance tells the node that rd was handled: Persist is durable, Messages are sent and
@@ -220,6 +247,9 @@ func (n *Node) Advance(rd Ready) {
 	if n.role == RoleLeading {
 		n.leaderPersisted(rd.Persist)
 	}
+	if n.leaveAfterAdvance {
+		n.becomeLooking()
+	}
 }
 
 // Status is a snapshot of the node's state for monitoring (mntr) and tests.
@@ -243,6 +273,11 @@ type Status struct {
 	// FinalizeWaiting (LOOKING only): a quorum agrees with our vote; the election ends at
 	// the next Tick or ElectionWake unless a better vote arrives first.
 	FinalizeWaiting bool
+	// ConfigVersion is the active config's version (0: the static config); Voters is
+	// its number of voters; ReconfigPending: a reconfig txn is logged and not committed.
+	ConfigVersion   Zxid
+	Voters          int
+	ReconfigPending bool
 }
 
 func (n *Node) Status() Status {
@@ -253,6 +288,8 @@ func (n *Node) Status() Status {
 		CommittedZxid: n.committed, AppliedZxid: n.applied,
 		Established:     n.phase == PhaseBroadcast,
 		FinalizeWaiting: n.role == RoleLooking && n.el.decidePending,
+		ConfigVersion:   n.active.Version, Voters: len(n.active.Voters),
+		ReconfigPending: len(n.pending) > 0,
 	}
 	switch n.role {
 	case RoleLeading:

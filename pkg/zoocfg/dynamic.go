@@ -99,3 +99,56 @@ func VersionFromFilename(name string) (version int64, ok bool) {
 	}
 	return int64(v), true
 }
+
+// DynamicFileName is where a member writes the config it activated:
+// <zoo.cfg>.dynamic.<version hex> (QuorumPeer.makeDynamicConfigFilename).
+func DynamicFileName(configFile string, version int64) string {
+	return configFile + ".dynamic." + strconv.FormatUint(uint64(version), 16)
+}
+
+// DynamicFileContent is that file's content: the server lines sorted as text, no version
+// (it is in the name), as QuorumPeerConfig.writeDynamicConfig writes them.
+func DynamicFileContent(servers []ServerLine) []byte {
+	lines := make([]string, 0, len(servers))
+	for _, s := range servers {
+		lines = append(lines, s.Key()+"="+s.zkValue())
+	}
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// EditStaticConfig rewrites zoo.cfg to point at a dynamic file, as
+// QuorumPeerConfig.editStaticConfig does once a member activates a new config: server.N,
+// group.N, weight.N, dynamicConfigFile and peerType lines go (the membership lives in the
+// dynamic file now), and so do clientPort and clientPortAddress when eraseClient says the
+// member's own server line carries its client address; then dynamicConfigFile=<path>.
+// Other keys keep their order and values (comments are not kept, as in ZooKeeper).
+func EditStaticConfig(static []byte, dynamicPath string, eraseClient bool) ([]byte, error) {
+	props, err := parseProperties(static)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	seen := map[string]int{}
+	var keep []property
+	for _, p := range props {
+		key := strings.TrimSpace(p.Key)
+		if strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group") || strings.HasPrefix(key, "weight") ||
+			strings.HasPrefix(key, "dynamicConfigFile") || strings.HasPrefix(key, "peerType") ||
+			(eraseClient && strings.HasPrefix(key, "clientPort")) {
+			continue
+		}
+		// Properties keeps the last value of a key.
+		if i, ok := seen[key]; ok {
+			keep[i].Value = p.Value
+			continue
+		}
+		seen[key] = len(keep)
+		keep = append(keep, property{Key: key, Value: p.Value})
+	}
+	for _, p := range keep {
+		fmt.Fprintf(&b, "%s=%s\n", escapeKey(p.Key), escapeValue(strings.TrimSpace(p.Value)))
+	}
+	fmt.Fprintf(&b, "dynamicConfigFile=%s\n", escapeValue(dynamicPath))
+	return b.Bytes(), nil
+}

@@ -1,6 +1,7 @@
 package zoocfg
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -101,5 +102,37 @@ func TestVersionFromFilename(t *testing.T) {
 		if v != tc.v || ok != tc.ok {
 			t.Errorf("VersionFromFilename(%q) = %x, %v; want %x, %v", tc.name, v, ok, tc.v, tc.ok)
 		}
+	}
+}
+
+func TestEditStaticConfigAndDynamicFile(t *testing.T) {
+	static := []byte("# a comment\ntickTime=2000\ndataDir=/data\nclientPort=2181\nserver.1=a:2888:3888;2181\nserver.2=b:2888:3888:participant;2181\ninitLimit=5\nreconfigEnabled=true\npeerType=participant\ndynamicConfigFile=/old.dynamic\n")
+	got, err := EditStaticConfig(static, "/etc/zoo.cfg.dynamic.100000002", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "tickTime=2000\ndataDir=/data\ninitLimit=5\nreconfigEnabled=true\ndynamicConfigFile=/etc/zoo.cfg.dynamic.100000002\n"
+	if string(got) != want {
+		t.Fatalf("edited zoo.cfg:\n%s\nwant:\n%s", got, want)
+	}
+	kept, err := EditStaticConfig(static, "/x", false)
+	if err != nil || !bytes.Contains(kept, []byte("clientPort=2181\n")) {
+		t.Fatalf("clientPort must stay when not erased: %q %v", kept, err)
+	}
+	if name := DynamicFileName("/etc/zoo.cfg", 0x100000002); name != "/etc/zoo.cfg.dynamic.100000002" {
+		t.Fatalf("dynamic file name %q", name)
+	}
+	d, err := ParseDynamic([]byte("server.2=b:2888:3888:participant;2181\nserver.1=a:2888:3888:observer;10.0.0.1:2181\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := string(DynamicFileContent(d.Servers))
+	if content != "server.1=a:2888:3888:observer;10.0.0.1:2181\nserver.2=b:2888:3888:participant;0.0.0.0:2181\n" {
+		t.Fatalf("dynamic file content %q", content)
+	}
+	// What we write, Load reads back: the round trip through ParseDynamic.
+	back, err := ParseDynamic([]byte(content))
+	if err != nil || len(back.Servers) != 2 || back.HasVersion {
+		t.Fatalf("reparse: %+v %v", back, err)
 	}
 }

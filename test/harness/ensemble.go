@@ -26,6 +26,10 @@ type EnsembleOptions struct {
 	SyncLimit  int // ticks, default 5
 	// Extra zoo.cfg lines.
 	Extra []string
+	// Spares are members n+1 … n+Spares, configured but not started: each one's zoo.cfg
+	// lists the ensemble plus itself, as one starts a server about to be added by reconfig.
+	// Start them with Member.Start; Member.ServerLine is what `reconfig -add` takes.
+	Spares int
 }
 
 // Ensemble is N `zkensemble server` processes forming one ensemble on loopback, each with
@@ -89,13 +93,13 @@ func LaunchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 		return nil, fmt.Errorf("harness: temp dir: %w", err)
 	}
 	e := &Ensemble{dir: dir}
-	subnet, err := freeLoopbackSubnet(n)
+	subnet, err := freeLoopbackSubnet(n + opts.Spares)
 	if err != nil {
 		e.Stop()
 		return nil, err
 	}
 	var lines []string
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= n+opts.Spares; i++ {
 		// Every member has its own loopback address in a subnet no other test uses, with fixed
 		// ports below the kernel's ephemeral range: no race with ports handed out elsewhere.
 		// (Not ZooKeeper's 2181: the quick-start test binds 0.0.0.0:2181.)
@@ -124,13 +128,16 @@ func LaunchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 			"4lw.commands.whitelist=*",
 		}
 		cfg = append(cfg, opts.Extra...)
-		cfg = append(cfg, lines...)
+		cfg = append(cfg, lines[:n]...)
+		if m.ID > int64(n) {
+			cfg = append(cfg, lines[m.ID-1])
+		}
 		if err := os.WriteFile(m.cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
 			e.Stop()
 			return nil, err
 		}
 	}
-	for _, m := range e.Members {
+	for _, m := range e.Members[:n] {
 		if err := m.Start(); err != nil {
 			e.keep = true
 			e.Stop()
@@ -199,6 +206,14 @@ func (e *Ensemble) Stop() {
 		e.dir = ""
 	}
 }
+
+// ServerLine is the member's zoo.cfg server line, "server.N=ip:quorumPort:electionPort:participant;ip:clientPort".
+func (m *Member) ServerLine() string {
+	return fmt.Sprintf("server.%d=%s:%d:%d:participant;%s:%d", m.ID, m.ip, memberQuorumPort, memberElectionPort, m.ip, m.clientPort)
+}
+
+// ConfigPath is the member's zoo.cfg (a reconfig rewrites it).
+func (m *Member) ConfigPath() string { return m.cfgPath }
 
 // Addr is the member's client address.
 func (m *Member) Addr() string { return net.JoinHostPort(m.ip, strconv.Itoa(m.clientPort)) }

@@ -28,6 +28,9 @@ type Faults struct {
 	// ElectionWakePerMille: per node per round, the shell's sub-tick election timer
 	// (zab.Node.ElectionWake) fires. Not a fault; it shortens elections.
 	ElectionWakePerMille int
+	// ReconfigPerMille: per round, the leader adds or removes a server (reconfig.go); only
+	// in a cluster built with reconfig on.
+	ReconfigPerMille int
 }
 
 type envelope struct {
@@ -78,27 +81,47 @@ type Cluster struct {
 	// Verbose adds notifications and pings to the trace.
 	Verbose bool
 	batch   bool
+
+	// reconfig: zab's dynamic membership is on (zab.Config.Reconfig); servers after the
+	// voters and observers are spares, down until started, outside the initial config.
+	reconfig     bool
+	observerType map[uint64]bool // started as an observer (static config lists it so)
+	inForce      zab.Membership  // config of the last reconfig txn delivered (checkCommitQuorum)
 }
 
 // NewCluster builds voters 1..voters and observers after them, all LOOKING.
 func NewCluster(seed uint64, voters, observers int, f Faults) *Cluster {
+	return NewReconfigCluster(seed, voters, observers, 0, false, f)
+}
+
+// NewReconfigCluster is NewCluster with dynamic membership on or off and spares: servers
+// voters+observers+1.. that start down and outside the config. A spare's static config is
+// the initial one plus itself (as a voter; every second spare as an observer), as an
+// operator starts a server it is about to add.
+func NewReconfigCluster(seed uint64, voters, observers, spares int, reconfig bool, f Faults) *Cluster {
 	c := &Cluster{
+		reconfig: reconfig, observerType: map[uint64]bool{},
 		nodes: map[uint64]*simNode{}, rng: rand.New(rand.NewPCG(seed, 0x2a11)), faults: f,
 		broken: map[uint64]bool{}, ends: map[uint64][2]uint64{}, lastAt: map[[2]uint64]int64{},
 		chosenData: map[string]bool{}, proposed: map[string]bool{}, leaders: map[zab.Epoch]uint64{},
 		traceCap: 400,
 	}
-	for i := 1; i <= voters+observers; i++ {
+	for i := 1; i <= voters+observers+spares; i++ {
 		id := uint64(i)
-		if i <= voters {
+		switch {
+		case i <= voters:
 			c.Voters = append(c.Voters, id)
-		} else {
+		case i <= voters+observers:
 			c.Observers = append(c.Observers, id)
+			c.observerType[id] = true
+		default:
+			c.observerType[id] = (i-voters-observers)%2 == 0
 		}
 		c.ids = append(c.ids, id)
 		c.nodes[id] = &simNode{id: id, st: zab.NewMemoryStorage(), crashAt: -1}
 	}
-	for _, id := range c.ids {
+	c.inForce = zab.Membership{Voters: c.Voters, Observers: c.Observers}
+	for _, id := range c.ids[:voters+observers] {
 		c.start(c.nodes[id])
 	}
 	return c
@@ -132,11 +155,22 @@ func (c *Cluster) fail(format string, args ...any) {
 }
 
 func (c *Cluster) start(nd *simNode) {
-	n, err := zab.NewNode(zab.Config{
+	cfg := zab.Config{
 		ID: nd.id, Voters: c.Voters, Observers: c.Observers,
 		ElectionTimeoutTicks: 3, InitLimitTicks: 10, SyncLimitTicks: 5,
 		Rand: rand.New(rand.NewPCG(c.rng.Uint64(), nd.id)), Storage: nd.st,
-	})
+	}
+	if c.reconfig {
+		cfg.Reconfig, cfg.SnapshotMembership = parseMembership, snapshotMembership
+		if !slices.Contains(c.Voters, nd.id) && !slices.Contains(c.Observers, nd.id) {
+			if c.observerType[nd.id] {
+				cfg.Observers = append(slices.Clone(c.Observers), nd.id)
+			} else {
+				cfg.Voters = append(slices.Clone(c.Voters), nd.id)
+			}
+		}
+	}
+	n, err := zab.NewNode(cfg)
 	if err != nil {
 		panic(err)
 	}

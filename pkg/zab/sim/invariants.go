@@ -47,6 +47,7 @@ func (c *Cluster) deliver(nd *simNode, e zab.Entry) {
 		}
 		c.chosenData[string(e.Data)] = true
 		c.chosen = append(c.chosen, e)
+		c.checkCommitQuorum(e)
 	}
 	nd.sm = append(nd.sm, e)
 }

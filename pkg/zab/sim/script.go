@@ -25,6 +25,7 @@ import (
 //	status                      one line per node
 //	disk ID                     what ID's disk holds, and its state machine
 //	snapshot ID                 ID snapshots its state machine at its last applied txn
+//	reconfig ID voters=1,2 [observers=3]  ID proposes that membership (reconfig clusters)
 func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 	var out []string
 	c.Sink = func(s string) { out = append(out, s) }
@@ -192,6 +193,27 @@ func (c *Cluster) Exec(cmd string, args []string) (string, error) {
 			}
 			c.tracef("n%d snapshot at %s", x, last.Short())
 		}
+	case "reconfig":
+		x, err := id(0)
+		if err != nil {
+			return "", err
+		}
+		var m zab.Membership
+		for k, dst := range map[string]*[]uint64{"voters": &m.Voters, "observers": &m.Observers} {
+			for _, s := range strings.Split(kv[k], ",") {
+				if s == "" {
+					continue
+				}
+				v, err := strconv.ParseUint(s, 10, 64)
+				if err != nil {
+					return "", fmt.Errorf("reconfig: bad id %q", s)
+				}
+				*dst = append(*dst, v)
+			}
+		}
+		if _, err := c.ProposeReconfig(x, m); err != nil {
+			c.tracef("n%d reconfig %s refused: %v", x, m, err)
+		}
 	case "disk":
 		x, err := id(0)
 		if err != nil {
@@ -224,6 +246,13 @@ func (c *Cluster) statusLines() []string {
 			line += fmt.Sprintf(" leader=%d", s.LeaderID)
 		}
 		line += fmt.Sprintf(" epochs=%d/%d last=%s committed=%s applied=%s", s.AcceptedEpoch, s.CurrentEpoch, s.LastZxid.Short(), s.CommittedZxid.Short(), s.AppliedZxid.Short())
+		if c.reconfig {
+			active, pending := nd.n.Membership()
+			line += " cfg=" + active.String()
+			if len(pending) > 0 {
+				line += " pending=" + pending[0].String()
+			}
+		}
 		out = append(out, line)
 	}
 	return out

@@ -9,6 +9,9 @@ import (
 type Options struct {
 	Seed              uint64
 	Voters, Observers int
+	// Reconfig turns dynamic membership on; Spares servers start outside the config.
+	Reconfig bool
+	Spares   int
 	// FaultRounds of chaos, then at most HealRounds of a healed, reliable ensemble in which
 	// a leader must be elected and every live node must apply every committed txn.
 	FaultRounds, HealRounds int
@@ -30,6 +33,8 @@ var DefaultFaults = Faults{
 	// 8) then established epoch 9; 2 refused every LEADERINFO 9 and never rejoined. Fixed
 	// by zab's stepDownForEpoch; trace testdata/stranded_epoch.txt.
 	ElectionWakePerMille: 300,
+	// Only clusters built with reconfig on (the "reconfig" shapes of TestSimSeeds).
+	ReconfigPerMille: 40,
 }
 
 // Failure is a failed run: the seed to replay it and the tail of its trace.
@@ -45,7 +50,7 @@ func (f *Failure) Error() string {
 
 // Run plays one seed and returns nil or a *Failure.
 func Run(o Options) (err error) {
-	c := NewCluster(o.Seed, o.Voters, o.Observers, o.Faults)
+	c := NewReconfigCluster(o.Seed, o.Voters, o.Observers, o.Spares, o.Reconfig, o.Faults)
 	c.Verbose = o.Verbose
 	if o.TraceLines <= 0 {
 		o.TraceLines = 80
@@ -93,6 +98,9 @@ func (c *Cluster) chaosRound() {
 	} else if c.side != nil && c.chance(f.HealPerMille) {
 		c.side = nil
 		c.tracef("heal partition")
+	}
+	if c.reconfig && c.chance(f.ReconfigPerMille) {
+		c.chaosReconfig()
 	}
 	if c.chance(f.ProposePerMille) {
 		if l := c.Leader(); l != 0 {

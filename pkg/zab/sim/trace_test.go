@@ -14,7 +14,8 @@ import (
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of testdata/*.txt")
 
 // TestTraces runs the datadriven scripts in testdata/: a command, "----", the expected
-// output, a blank line. The first command must be "new voters=N [observers=M]".
+// output, a blank line. The first command must be "new voters=N [observers=M] [spares=K]
+// [reconfig]" (reconfig: dynamic membership on; spares start down, outside the config).
 func TestTraces(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")
 	if len(files) == 0 {
@@ -74,7 +75,7 @@ func runScript(t *testing.T, path string) {
 		fields := strings.Fields(b.cmd)
 		var got string
 		if fields[0] == "new" {
-			voters, observers := 3, 0
+			voters, observers, spares, reconfig := 3, 0, 0, false
 			for _, a := range fields[1:] {
 				k, v, _ := strings.Cut(a, "=")
 				n, _ := strconv.Atoi(v)
@@ -83,9 +84,13 @@ func runScript(t *testing.T, path string) {
 					voters = n
 				case "observers":
 					observers = n
+				case "spares":
+					spares = n
+				case "reconfig":
+					reconfig = true
 				}
 			}
-			c = NewCluster(1, voters, observers, Faults{})
+			c = NewReconfigCluster(1, voters, observers, spares, reconfig, Faults{})
 			got = "ok"
 		} else {
 			if c == nil {
