@@ -84,6 +84,12 @@ func runServer(args []string) int {
 	zc.ClientPort = defaultClientPort
 	zc.DataDir = defaultDataDir
 	if *configPath != "" {
+		if seeded, err := seedDynamicConfig(*configPath); err != nil {
+			logger.Error("invalid config", "file", *configPath, "err", err)
+			return 1
+		} else if seeded != "" {
+			logger.Info("dynamic config file initialised from its seed", "file", seeded)
+		}
 		loaded, warnings, err := zoocfg.Load(*configPath)
 		if err != nil {
 			logger.Error("invalid config", "file", *configPath, "err", err)
@@ -263,6 +269,42 @@ func serverConfig(zc *zoocfg.Config, listenAddr string, logger *slog.Logger) (se
 		cfg.ContainerMaxPerMinute = n
 	}
 	return cfg, nil
+}
+
+// seedDynamicConfig gives a new member its first dynamic config file: when zoo.cfg names a
+// dynamicConfigFile that does not exist and a file "<its name>.seed" lies next to zoo.cfg, the
+// seed is copied there (atomically) and its path returned. A zkensemble extension for
+// Kubernetes: zoo.cfg and the seed come from a read-only ConfigMap, while the dynamic file lives
+// on the member's own volume and the server rewrites it after every reconfig (ZooKeeper rewrites
+// zoo.cfg itself, which a ConfigMap mount does not allow). Without a seed nothing happens, and a
+// missing dynamic file is the error ZooKeeper gives.
+func seedDynamicConfig(configPath string) (string, error) {
+	data, err := os.ReadFile(configPath)
+	if err != nil {
+		return "", nil // zoocfg.Load reports it
+	}
+	c, _, err := zoocfg.Parse(data)
+	if err != nil || c.DynamicConfigFile == "" {
+		return "", nil
+	}
+	dyn := c.DynamicConfigFile
+	if !filepath.IsAbs(dyn) {
+		dyn = filepath.Join(filepath.Dir(configPath), dyn)
+	}
+	if _, err := os.Stat(dyn); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	seed, err := os.ReadFile(filepath.Join(filepath.Dir(configPath), filepath.Base(dyn)+".seed"))
+	if err != nil {
+		return "", nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dyn), 0o755); err != nil {
+		return "", err
+	}
+	if err := quorum.WriteFileAtomic(dyn, seed); err != nil {
+		return "", fmt.Errorf("initialising %s from its seed: %w", dyn, err)
+	}
+	return dyn, nil
 }
 
 // secureConfig is the secure client port zoo.cfg asks for (secureClientPort,

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zkensemble/zkensemble/pkg/zoocfg"
 )
 
 func TestResolveMyID(t *testing.T) {
@@ -48,5 +50,42 @@ func TestResolveMyID(t *testing.T) {
 				t.Fatalf("second start = %d, %v", again, err)
 			}
 		})
+	}
+}
+
+// TestSeedDynamicConfig: a missing dynamicConfigFile is created from "<name>.seed" next to
+// zoo.cfg, an existing one is left alone, and without a seed nothing is written.
+func TestSeedDynamicConfig(t *testing.T) {
+	dir := t.TempDir()
+	etc, data := filepath.Join(dir, "etc"), filepath.Join(dir, "data")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(etc, "zoo.cfg")
+	if err := os.WriteFile(cfg, []byte("initLimit=10\nsyncLimit=5\ndataDir="+data+"\ndynamicConfigFile="+data+"/zoo.cfg.dynamic\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := seedDynamicConfig(cfg); err != nil || got != "" {
+		t.Errorf("no seed: %q %v", got, err)
+	}
+	seed := "server.1=127.0.0.1:2888:3888:participant;2181\n"
+	if err := os.WriteFile(filepath.Join(etc, "zoo.cfg.dynamic.seed"), []byte(seed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := seedDynamicConfig(cfg)
+	if err != nil || got != filepath.Join(data, "zoo.cfg.dynamic") {
+		t.Fatalf("seeded %q %v", got, err)
+	}
+	if b, _ := os.ReadFile(got); string(b) != seed {
+		t.Errorf("dynamic file %q", b)
+	}
+	if err := os.WriteFile(got, []byte("server.1=127.0.0.1:2888:3888:participant;2181\nserver.2=127.0.0.2:2888:3888:participant;2181\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := seedDynamicConfig(cfg); err != nil || again != "" {
+		t.Errorf("an existing dynamic file was seeded again: %q %v", again, err)
+	}
+	if c, _, err := zoocfg.Load(cfg); err != nil || len(c.Servers) != 2 {
+		t.Errorf("load after seeding: %v", err)
 	}
 }

@@ -155,6 +155,21 @@ func writeDynamicConfig(configFile string, servers []zoocfg.ServerLine, version,
 	if err != nil {
 		return err
 	}
+	// A dynamicConfigFile whose name carries no version (the operator's /data/zoo.cfg.dynamic,
+	// next to a read-only zoo.cfg from a ConfigMap) is rewritten in place and zoo.cfg left
+	// alone: a zkensemble extension (pkg/cmd seedDynamicConfig). The version is not lost: a
+	// restarted member takes the newest config from its snapshot and log.
+	if current, err := os.ReadFile(abs); err == nil {
+		if c, _, err := zoocfg.Parse(current); err == nil && c.DynamicConfigFile != "" {
+			named := c.DynamicConfigFile
+			if !filepath.IsAbs(named) {
+				named = filepath.Join(filepath.Dir(abs), named)
+			}
+			if _, versioned := zoocfg.VersionFromFilename(named); !versioned {
+				return quorum.WriteFileAtomic(named, zoocfg.DynamicFileContent(servers))
+			}
+		}
+	}
 	dyn := zoocfg.DynamicFileName(abs, version)
 	if err := quorum.WriteFileAtomic(dyn, zoocfg.DynamicFileContent(servers)); err != nil {
 		return err
