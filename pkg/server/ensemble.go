@@ -362,13 +362,14 @@ func (e *ensemble) fillStats(st *fourlw.ServerStats) {
 	case zab.RoleLeading:
 		st.Mode = fourlw.ModeLeader
 		st.Learners = int64(len(ms.SyncedFollowers) + len(ms.SyncedObservers))
-		// A synced follower outside the active config's voters (joining, or removed) is a
-		// non-voting follower (Leader.getNonVotingFollowers).
+		// zk_synced_followers counts every synced follower, voting or not
+		// (LeaderZooKeeperServer: getForwardingFollowers().size()); one outside the active
+		// config's voters (joining, or removed) is also a non-voting follower
+		// (Leader.getNonVotingFollowers). The operator subtracts the second from the first.
 		voters := e.voterIDs()
+		st.SyncedFollowers = int64(len(ms.SyncedFollowers))
 		for _, id := range ms.SyncedFollowers {
-			if voters[int64(id)] {
-				st.SyncedFollowers++
-			} else {
+			if !voters[int64(id)] {
 				st.SyncedNonVotingFollowers++
 			}
 		}
