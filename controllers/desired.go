@@ -61,10 +61,14 @@ func buildDesired(zke *v1alpha1.ZKEnsemble, opts specs.Options, m specs.Membersh
 }
 
 // specReason is the Degraded reason for a builder error: InvalidConfig when zoo.cfg parsing
-// refused serverConfig, InvalidSpec for the rest (missing image, owned or malformed keys).
+// refused serverConfig, TLSSecretNotReady when spec.tls's Secret is not usable, InvalidSpec for
+// the rest (missing image, owned or malformed keys).
 func specReason(err error) v1alpha1.ConditionReason {
 	if errors.Is(err, specs.ErrInvalidConfig) {
 		return v1alpha1.ReasonInvalidConfig
+	}
+	if errors.Is(err, specs.ErrTLSSecret) {
+		return v1alpha1.ReasonTLSSecretNotReady
 	}
 	return v1alpha1.ReasonInvalidSpec
 }

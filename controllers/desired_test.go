@@ -65,6 +65,9 @@ func TestBuildDesiredErrors(t *testing.T) {
 			}
 		})
 	}
+	if got := specReason(fmt.Errorf("%w: Secret ns/x lacks tls.key", specs.ErrTLSSecret)); got != v1alpha1.ReasonTLSSecretNotReady {
+		t.Errorf("TLS Secret error reads as %s, want TLSSecretNotReady", got)
+	}
 	if specReason(errors.New("other")) != v1alpha1.ReasonInvalidSpec {
 		t.Error("unknown errors must read as InvalidSpec")
 	}

@@ -9,6 +9,9 @@
 //	decide.go    pure: the next step (apply the desired objects, or only report)
 //	apply.go     server-side apply of the desired objects with field owner FieldOwner, one
 //	             event per object created or changed
+//	tls.go       read spec.tls's Secret (through APIReader: the cache holds only labelled
+//	             Secrets); specs.CheckTLSSecret decides whether it is usable, and a spec whose
+//	             Secret is not is reported like one that does not build (nothing applied)
 //	status.go    pure: status and the four conditions from what was observed and done; the
 //	             one status patch; events for transitions (leader change, quorum lost, ...)
 //

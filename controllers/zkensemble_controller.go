@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,6 +59,10 @@ type Reconciler struct {
 	Now func() time.Time
 	// Membership performs reconfigs when Options.Reconfig is on; DialMembership when nil.
 	Membership MembershipClient
+	// APIReader reads spec.tls's Secret straight from the apiserver: the manager's cache holds
+	// only the Secrets the operator labels (CacheByObject), and a user's TLS Secret is not one.
+	// SetupWithManager sets the manager's; Client when nil (tests with a plain client).
+	APIReader client.Reader
 }
 
 func (r *Reconciler) now() time.Time {
@@ -126,6 +131,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 
 	// Build and decide (pure).
 	want, buildErr := buildDesired(zke, r.Options, specs.Membership{SuperDigest: mem.SuperDigest, Pods: step.Pods})
+	if buildErr == nil && acting && zke.Spec.TLS != nil {
+		// A spec that builds but whose TLS Secret is missing or incomplete is not applied: a
+		// new pod would wait for its volume, and a roll would take members into that wait one
+		// by one. The members already running keep running.
+		secret, err := r.readTLSSecret(ctx, zke)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		buildErr = specs.CheckTLSSecret(zke, secret)
+	}
 	d := decide(decisionInput{Deleting: !zke.DeletionTimestamp.IsZero(), Paused: zke.Spec.Paused, BuildErr: buildErr})
 	logger.V(1).Info("decided", "step", d.Step.String(), "why", d.Why, "leader", obs.Summary.LeaderPod,
 		"synced", obs.Summary.SyncedVoters, "unreachable", len(obs.Summary.Unreachable))
@@ -217,6 +232,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (ctrl
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
 	}
+	if errors.Is(buildErr, specs.ErrTLSSecret) {
+		// The operator does not watch Secrets it does not own; look again soon.
+		return ctrl.Result{RequeueAfter: min(tlsSecretRequeueAfter, r.requeueAfter())}, nil
+	}
 	if in.Rolling || step.Action != reconfig.ActNone {
 		// Pod events drive the roll too; the short requeue covers what only the members'
 		// answers show (a restarted follower back in the leader's synced count).
@@ -274,6 +293,9 @@ func roleName(r v1alpha1.MemberRole) string {
 // must not trigger it), the objects they own (drift: a deleted or edited object is applied
 // again) and the member pods (readiness changes refresh the observation).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.ZKEnsemble{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.StatefulSet{}).

@@ -47,6 +47,9 @@ const (
 	ReasonInvalidConfig  ConditionReason = "InvalidConfig" // serverConfig refused by zoo.cfg parsing
 	ReasonReconcileError ConditionReason = "ReconcileError"
 	ReasonMemberFailing  ConditionReason = "MemberFailing" // a member crash-loops or stays unready
+	// ReasonTLSSecretNotReady: spec.tls's Secret is missing or lacks a key; nothing is
+	// applied until it is there (also the Progressing reason then).
+	ReasonTLSSecretNotReady ConditionReason = "TLSSecretNotReady"
 
 	// QuorumHealthy
 	ReasonQuorumHealthy ConditionReason = "QuorumHealthy"

@@ -10,11 +10,14 @@ import "strings"
 // The CEL rule on ZKEnsembleSpec.ServerConfig repeats this list (a marker cannot refer to a Go
 // value); TestOwnedKeysMatchCRD fails when the two drift apart.
 var OwnedConfigKeys = []string{
-	"dataDir",              // the PVC mount
-	"dataLogDir",           // the PVC mount (one volume holds log and snapshots)
-	"clientPort",           // spec.ports.client: Services and probes use it
-	"clientPortAddress",    // must listen on the pod IP for the Services to reach it
-	"secureClientPort",     // TLS is not implemented by the operator yet
+	"dataDir",           // the PVC mount
+	"dataLogDir",        // the PVC mount (one volume holds log and snapshots)
+	"clientPort",        // spec.ports.client: Services and probes use it
+	"clientPortAddress", // must listen on the pod IP for the Services to reach it
+	"secureClientPort",  // spec.tls.port: the container port and the Services use it
+	// The secure port listens on all addresses (ZooKeeper's default): a pod has its own network.
+	"secureClientPortAddress",
+	"ssl.clientAuth",       // spec.tls.clientAuth
 	"dynamicConfigFile",    // membership lives in the static file, written by the operator
 	"standaloneEnabled",    // false, so an ensemble of one can grow (ZooKeeper reconfig guide)
 	"reconfigEnabled",      // membership changes are the operator's decision
@@ -23,9 +26,12 @@ var OwnedConfigKeys = []string{
 }
 
 // OwnedConfigKeyPrefixes are key prefixes the operator owns: the membership lines (server.N,
-// and group.N / weight.N of hierarchical quorums, which refer to them) and the metrics provider,
-// which follows spec.metrics.
-var OwnedConfigKeyPrefixes = []string{"server.", "group.", "weight.", "metricsProvider."}
+// and group.N / weight.N of hierarchical quorums, which refer to them), the metrics provider,
+// which follows spec.metrics, and the key and trust stores, which are the files of spec.tls's
+// Secret. The other ssl.* keys (ssl.enabledProtocols, ssl.ciphersuites,
+// ssl.handshakeDetectionTimeoutMillis) and X509AuthenticationProvider.superUser stay the
+// user's to tune.
+var OwnedConfigKeyPrefixes = []string{"server.", "group.", "weight.", "metricsProvider.", "ssl.keyStore.", "ssl.trustStore."}
 
 // IsOwnedConfigKey reports whether key is set by the operator and so refused in
 // spec.serverConfig. Like ZooKeeper (java.util.Properties) the comparison is case-sensitive.

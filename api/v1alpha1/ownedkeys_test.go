@@ -28,6 +28,13 @@ func TestIsOwnedConfigKey(t *testing.T) {
 		{"serverCnxnFactory", false},      // starts with "server" but not "server."
 		{"datadir", false},                // keys are case-sensitive, like java.util.Properties
 		{"", false},
+		{"secureClientPort", true},
+		{"secureClientPortAddress", true},
+		{"ssl.keyStore.location", true},
+		{"ssl.trustStore.type", true},
+		{"ssl.clientAuth", true},
+		{"ssl.enabledProtocols", false},                 // the user may narrow the TLS versions
+		{"X509AuthenticationProvider.superUser", false}, // the user's choice of super subject
 	}
 	for _, tt := range tests {
 		if got := IsOwnedConfigKey(tt.key); got != tt.want {

@@ -15,6 +15,8 @@ const (
 	DefaultQuorumPort    int32 = 2888 // followers connect to the leader here
 	DefaultElectionPort  int32 = 3888 // leader election
 	DefaultMetricsPort   int32 = 7000 // ZooKeeper's PrometheusMetricsProvider default httpPort
+	DefaultSecurePort    int32 = 2182 // the secure client port ZooKeeper's TLS guides use
+	DefaultClientAuth          = ClientAuthNeed
 	MaxReplicas          int32 = 7
 	DefaultServiceType         = corev1.ServiceTypeClusterIP
 	DefaultAntiAffinity        = AntiAffinityPreferred
@@ -27,6 +29,7 @@ const (
 // validates before nested defaults fill in the ports; in stored objects every port is set.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.metrics) || !has(self.metrics.enabled) || !self.metrics.enabled || !has(self.ports) || !has(self.ports.metrics) || ((!has(self.ports.client) || self.ports.metrics != self.ports.client) && (!has(self.ports.quorum) || self.ports.metrics != self.ports.quorum) && (!has(self.ports.election) || self.ports.metrics != self.ports.election))",message="ports.metrics must differ from ports.client, ports.quorum and ports.election"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.ports) || ((!has(self.ports.client) || self.tls.port != self.ports.client) && (!has(self.ports.quorum) || self.tls.port != self.ports.quorum) && (!has(self.ports.election) || self.tls.port != self.ports.election) && (!has(self.metrics) || !has(self.metrics.enabled) || !self.metrics.enabled || !has(self.ports.metrics) || self.tls.port != self.ports.metrics))",message="tls.port must differ from ports.client, ports.quorum, ports.election and (with metrics enabled) ports.metrics"
 type ZKEnsembleSpec struct {
 	// Replicas is the number of voting members. A majority of them must be up for the
 	// ensemble to serve, so an even count tolerates no more failures than the odd count below
@@ -68,7 +71,7 @@ type ZKEnsembleSpec struct {
 	// may be set; the operator adds the words its probes need (ruok, srvr, mntr).
 	//
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'secureClientPort', 'dynamicConfigFile', 'standaloneEnabled', 'reconfigEnabled', 'peerType', 'quorumListenOnAllIPs']) && !['server.', 'group.', 'weight.', 'metricsProvider.'].exists(p, k.startsWith(p)))",messageExpression="'serverConfig: zoo.cfg key ' + self.filter(k, k in ['dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'secureClientPort', 'dynamicConfigFile', 'standaloneEnabled', 'reconfigEnabled', 'peerType', 'quorumListenOnAllIPs'] || ['server.', 'group.', 'weight.', 'metricsProvider.'].exists(p, k.startsWith(p)))[0] + ' is set by the operator and cannot be overridden'",reason=FieldValueForbidden
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'secureClientPort', 'dynamicConfigFile', 'standaloneEnabled', 'reconfigEnabled', 'peerType', 'quorumListenOnAllIPs', 'secureClientPortAddress', 'ssl.clientAuth']) && !['server.', 'group.', 'weight.', 'metricsProvider.', 'ssl.keyStore.', 'ssl.trustStore.'].exists(p, k.startsWith(p)))",messageExpression="'serverConfig: zoo.cfg key ' + self.filter(k, k in ['dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'secureClientPort', 'dynamicConfigFile', 'standaloneEnabled', 'reconfigEnabled', 'peerType', 'quorumListenOnAllIPs', 'secureClientPortAddress', 'ssl.clientAuth'] || ['server.', 'group.', 'weight.', 'metricsProvider.', 'ssl.keyStore.', 'ssl.trustStore.'].exists(p, k.startsWith(p)))[0] + ' is set by the operator and cannot be overridden'",reason=FieldValueForbidden
 	// +optional
 	ServerConfig map[string]ZooCfgValue `json:"serverConfig,omitempty"`
 
@@ -92,10 +95,69 @@ type ZKEnsembleSpec struct {
 	// +optional
 	Metrics MetricsSpec `json:"metrics,omitempty"`
 
+	// TLS serves clients over TLS on a second client port, with the key, certificate and CA of
+	// a Kubernetes TLS Secret (cert-manager's layout: tls.key, tls.crt, ca.crt). The plaintext
+	// client port stays open (the probes and the operator use it). Rotating the Secret's
+	// content restarts nothing: members re-read the files.
+	// +optional
+	TLS *TLSSpec `json:"tls,omitempty"`
+
 	// Paused stops the operator from changing anything it owns for this ensemble; status is
 	// still observed and reported. For manual surgery.
 	// +optional
 	Paused bool `json:"paused,omitempty"`
+}
+
+// TLSClientAuth is whether members ask TLS clients for a certificate: zoo.cfg's ssl.clientAuth.
+//
+// +kubebuilder:validation:Enum=none;want;need
+type TLSClientAuth string
+
+const (
+	// ClientAuthNone asks for no certificate: the connection is encrypted, the client is not
+	// identified by TLS.
+	ClientAuthNone TLSClientAuth = "none"
+	// ClientAuthWant asks for one and accepts a client without; a certificate given must be
+	// signed by the Secret's CA and makes the session x509:<subject>.
+	ClientAuthWant TLSClientAuth = "want"
+	// ClientAuthNeed refuses a client without a certificate signed by the Secret's CA
+	// (ZooKeeper's default).
+	ClientAuthNeed TLSClientAuth = "need"
+)
+
+func (a TLSClientAuth) String() string { return string(a) }
+
+// TLSSpec is the secure client port of the members.
+//
+// The server's key and certificate chain are the Secret's tls.key and tls.crt; ca.crt is the CA
+// that client certificates must chain to (required unless clientAuth is none). The Secret is
+// mounted read-only; the operator reads only which keys it has, never hashes its content, so
+// a rotated certificate reaches the members without a rolling restart.
+type TLSSpec struct {
+	// SecretName is a Secret in the ensemble's namespace with tls.key, tls.crt and (unless
+	// clientAuth is none) ca.crt, e.g. the Secret of a cert-manager Certificate. Its
+	// certificate should name the members' DNS names (<name>-<ordinal>.<name>-headless.
+	// <namespace>.svc.<cluster domain>, or a wildcard *.<name>-headless...) and the client
+	// Service's.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	SecretName string `json:"secretName"`
+
+	// ClientAuth is zoo.cfg's ssl.clientAuth. Default need, as ZooKeeper: a Secret that
+	// carries a CA means clients are meant to prove who they are, and clients without a
+	// certificate still have the plaintext port.
+	// +kubebuilder:default=need
+	// +optional
+	ClientAuth TLSClientAuth `json:"clientAuth,omitempty"`
+
+	// Port is the secure client port (zoo.cfg secureClientPort; container and Service port
+	// "tls-client").
+	// +kubebuilder:default=2182
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int32 `json:"port,omitempty"`
 }
 
 // ZooCfgValue is the value of one zoo.cfg key. One line: a line break would start a new key.

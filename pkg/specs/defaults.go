@@ -63,5 +63,8 @@ func resolve(zke *v1alpha1.ZKEnsemble, opts Options) (v1alpha1.ZKEnsembleSpec, e
 			*p.port = p.def
 		}
 	}
+	if err := resolveTLS(&s); err != nil {
+		return s, err
+	}
 	return s, nil
 }

@@ -9,6 +9,11 @@
 // server ids come from pkg/topology (myid = ordinal + 1), which the server uses to derive its
 // own id from its pod name.
 //
+// spec.tls (tls.go) adds the secure client port: ZooKeeper's ssl.* keys in zoo.cfg pointing at a
+// read-only mount of the user's Secret. No builder takes the Secret's content, so a rotated
+// certificate changes no object and rolls no member; CheckTLSSecret is the one function that
+// looks at a Secret (which keys it has), for the reconciler to report and wait.
+//
 // Callers must: pass an object that went through the apiserver (CRD defaults applied) or accept
 // the fallbacks in defaults.go; set Options.DefaultImage to the operator's own image; build the
 // ConfigMap first and pass its ConfigHash to StatefulSet, so a zoo.cfg change reaches the pod

@@ -15,4 +15,8 @@ var (
 	// ErrInvalidConfig: the resulting zoo.cfg is refused by pkg/zoocfg (the server would refuse
 	// it too); wraps the zoocfg error.
 	ErrInvalidConfig = errors.New("specs: invalid zoo.cfg")
+	// ErrTLSSecret: spec.tls's Secret does not exist or lacks a key the members need
+	// (CheckTLSSecret). Nothing is applied until it is there: a member pod would wait for its
+	// volume, and a roll would take members down one by one into that wait.
+	ErrTLSSecret = errors.New("specs: TLS Secret not usable")
 )

@@ -31,6 +31,9 @@ func HeadlessService(zke *v1alpha1.ZKEnsemble, opts Options) (*corev1.Service, e
 	if spec.Metrics.Enabled {
 		ports = append(ports, servicePort(PortNameMetrics, spec.Ports.Metrics))
 	}
+	if spec.TLS != nil {
+		ports = append(ports, servicePort(PortNameTLSClient, spec.TLS.Port))
+	}
 	return &corev1.Service{
 		ObjectMeta: objectMeta(zke, HeadlessServiceName(zke)),
 		Spec: corev1.ServiceSpec{
@@ -55,12 +58,16 @@ func ClientService(zke *v1alpha1.ZKEnsemble, opts Options) (*corev1.Service, err
 	if len(spec.ClientService.Annotations) > 0 {
 		meta.Annotations = merged(spec.ClientService.Annotations, nil)
 	}
+	ports := []corev1.ServicePort{servicePort(PortNameClient, spec.Ports.Client)}
+	if spec.TLS != nil {
+		ports = append(ports, servicePort(PortNameTLSClient, spec.TLS.Port))
+	}
 	return &corev1.Service{
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
 			Type:     spec.ClientService.Type,
 			Selector: SelectorLabels(zke),
-			Ports:    []corev1.ServicePort{servicePort(PortNameClient, spec.Ports.Client)},
+			Ports:    ports,
 		},
 	}, nil
 }

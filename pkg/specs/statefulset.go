@@ -140,6 +140,12 @@ func StatefulSetFor(zke *v1alpha1.ZKEnsemble, opts Options, configHash string, m
 			}},
 		},
 	}
+	if spec.TLS != nil {
+		pod := &sts.Spec.Template.Spec
+		pod.Volumes = append(pod.Volumes, tlsVolume(spec.TLS))
+		c := &pod.Containers[0]
+		c.VolumeMounts = append(c.VolumeMounts, tlsMount())
+	}
 	return sts, nil
 }
 
@@ -151,6 +157,9 @@ func memberContainer(spec v1alpha1.ZKEnsembleSpec) corev1.Container {
 	}
 	if spec.Metrics.Enabled {
 		ports = append(ports, corev1.ContainerPort{Name: PortNameMetrics, ContainerPort: spec.Ports.Metrics, Protocol: corev1.ProtocolTCP})
+	}
+	if spec.TLS != nil {
+		ports = append(ports, corev1.ContainerPort{Name: PortNameTLSClient, ContainerPort: spec.TLS.Port, Protocol: corev1.ProtocolTCP})
 	}
 	no, yes := false, true
 	return corev1.Container{

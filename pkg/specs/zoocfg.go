@@ -148,6 +148,7 @@ func ZooCfgConfigFor(zke *v1alpha1.ZKEnsemble, opts Options, m Membership) (*zoo
 		c.MetricsProviderClassName = zoocfg.PrometheusMetricsProvider
 		c.MetricsHTTPPort = int(spec.Ports.Metrics)
 	}
+	applyTLS(c, spec.TLS)
 
 	members := spec.Replicas
 	if opts.Reconfig {

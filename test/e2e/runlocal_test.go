@@ -419,7 +419,7 @@ func TestMakeRunLoop(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 
-	// 7-11 (steps_test.go, roll_test.go), on the same cluster, in order: each needs the state the one before
+	// 7-12 (steps_test.go, roll_test.go, tls_test.go), on the same cluster, in order: each needs the state the one before
 	// leaves, so the first failure stops the rest.
 	for _, step := range []struct {
 		name string
@@ -428,6 +428,7 @@ func TestMakeRunLoop(t *testing.T) {
 		{"client Service endpoints: zkCli.sh and kazoo", e.stepClientServiceEndpoints},
 		{"leader pod deleted under writes", e.stepLeaderFailover},
 		{"rolling restart on a serverConfig change: followers first, leader last", func(t *testing.T) { rollingRestart(t, e) }},
+		{"TLS clients from a Secret (spec.tls), rotation without a restart", e.stepTLS},
 		{"ZKEnsemble deleted: owned objects collected, PVCs per whenDeleted", e.stepDeleteEnsembles},
 		{"operator installed by helm", e.stepHelmOperator},
 	} {

@@ -140,6 +140,7 @@ hosts = sys.argv[1]
 a = KazooClient(hosts=hosts, timeout=10); a.start(timeout=20)
 b = KazooClient(hosts=hosts, timeout=10); b.start(timeout=20)
 a.create("/e2e-svc-kazoo", b"v1")
+b.sync("/e2e-svc-kazoo")  # b may be on another member: reads are sequentially consistent, not linearizable
 data, _ = b.get("/e2e-svc-kazoo")
 fired = threading.Event(); seen = []
 def watch(ev):

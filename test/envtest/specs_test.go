@@ -25,6 +25,7 @@ func TestBuiltObjectsAccepted(t *testing.T) {
 			z.Spec.Pod.AntiAffinity = v1alpha1.AntiAffinityRequired
 			z.Spec.ClientService.Type = corev1.ServiceTypeNodePort
 			z.Spec.ServerConfig = map[string]v1alpha1.ZooCfgValue{"maxClientCnxns": "0"}
+			z.Spec.TLS = &v1alpha1.TLSSpec{SecretName: "big-one-tls"} // the Secret volume and tls-client ports
 		},
 	} {
 		zke := minimal(ns, "zk")
