@@ -479,6 +479,17 @@ func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr
 		cfg.ClientAddr = addr
 	}
 	cfg.ServerID = myID
+	if cfg.Secure != nil && strings.TrimSpace(zc.Other["secureClientPortAddress"]) == "" {
+		// Like the metrics and admin ports: a member binds the secure port on its own client
+		// host unless told otherwise, so members sharing one network namespace (the local
+		// cluster) do not collide; in a pod that host is the pod's address anyway.
+		if host, _, err := net.SplitHostPort(cfg.ClientAddr); err == nil && host != "" {
+			_, port, _ := net.SplitHostPort(cfg.Secure.Addr)
+			secure := *cfg.Secure
+			secure.Addr = net.JoinHostPort(host, port)
+			cfg.Secure = &secure
+		}
+	}
 	opts := txnlog.DefaultOptions()
 	opts.ForceSync = zc.ForceSync
 	opts.Logger = logger

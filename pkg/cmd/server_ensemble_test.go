@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zkensemble/zkensemble/pkg/server"
 	"github.com/zkensemble/zkensemble/pkg/zoocfg"
 )
 
@@ -87,5 +88,32 @@ func TestSeedDynamicConfig(t *testing.T) {
 	}
 	if c, _, err := zoocfg.Load(cfg); err != nil || len(c.Servers) != 2 {
 		t.Errorf("load after seeding: %v", err)
+	}
+}
+
+// TestEnsembleSecurePortBindsMemberHost: without secureClientPortAddress, a member's secure
+// port listens on its own client host (as its client, metrics and admin ports do), so members
+// sharing a network namespace do not collide; an explicit address is kept.
+func TestEnsembleSecurePortBindsMemberHost(t *testing.T) {
+	zc, _, err := zoocfg.Parse([]byte("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/d\n" +
+		"server.1=127.0.0.11:2888:3888;127.0.0.11:2181\nserver.2=127.0.0.12:2888:3888;127.0.0.12:2181\nserver.3=127.0.0.13:2888:3888;127.0.0.13:2181\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := server.Config{Secure: &server.SecureConfig{Addr: "0.0.0.0:2182"}}
+	ec, err := ensembleConfig(zc, cfg, 2, "", logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ec.Secure.Addr != "127.0.0.12:2182" {
+		t.Errorf("member 2's secure port binds %s, want 127.0.0.12:2182", ec.Secure.Addr)
+	}
+	if cfg.Secure.Addr != "0.0.0.0:2182" {
+		t.Errorf("the caller's config was changed: %s", cfg.Secure.Addr)
+	}
+	zc.Other = map[string]string{"secureClientPortAddress": "0.0.0.0"}
+	if ec, _ := ensembleConfig(zc, cfg, 2, "", logger); ec.Secure.Addr != "0.0.0.0:2182" {
+		t.Errorf("explicit secureClientPortAddress not kept: %s", ec.Secure.Addr)
 	}
 }
