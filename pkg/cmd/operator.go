@@ -157,9 +157,11 @@ func runOperator(args []string) int {
 		return 1
 	}
 	r := &controllers.Reconciler{
-		Client:         mgr.GetClient(),
-		Recorder:       mgr.GetEventRecorder("zkensemble-operator"),
-		Options:        specs.Options{ClusterDomain: c.ClusterDomain, DefaultImage: c.Image},
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("zkensemble-operator"),
+		// Reconfig: membership changes by dynamic reconfig (scaling one voter at a time, a leader
+		// transfer before the leader's restart); our server supports it since it landed.
+		Options:        specs.Options{ClusterDomain: c.ClusterDomain, DefaultImage: c.Image, Reconfig: true},
 		RequeueAfter:   c.RequeueAfter,
 		ObserveTimeout: c.ObserveTimeout,
 	}

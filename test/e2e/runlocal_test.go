@@ -428,6 +428,7 @@ func TestMakeRunLoop(t *testing.T) {
 		{"client Service endpoints: zkCli.sh and kazoo", e.stepClientServiceEndpoints},
 		{"leader pod deleted under writes", e.stepLeaderFailover},
 		{"rolling restart on a serverConfig change: followers first, leader last", func(t *testing.T) { rollingRestart(t, e) }},
+		{"scaled 3→5→3 by reconfig, one voter at a time", func(t *testing.T) { scaleThreeFiveThree(t, e) }},
 		{"TLS clients from a Secret (spec.tls), rotation without a restart", e.stepTLS},
 		{"ZKEnsemble deleted: owned objects collected, PVCs per whenDeleted", e.stepDeleteEnsembles},
 		{"operator installed by helm", e.stepHelmOperator},
