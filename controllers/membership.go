@@ -276,6 +276,11 @@ func (r *Reconciler) actMembership(ctx context.Context, zke *v1alpha1.ZKEnsemble
 	// Grow and Shrink were applied with the StatefulSet's replicas.
 	log.FromContext(ctx).Info("membership step", "action", s.Action.String(), "server", s.ID,
 		"fromVersion", fmt.Sprintf("%x", s.FromVersion), "purpose", s.Purpose.String(), "why", s.Why)
-	r.Recorder.Eventf(zke, nil, corev1.EventTypeNormal, s.Purpose.String(), "Reconfig", "%s", stepText(s))
+	// The member's pod is the event's related object and the step its action: the events
+	// recorder folds events with the same regarding, related, reason and action into one
+	// series (keeping the first note), which made "Grow 5" disappear behind "Grow 4".
+	member := &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: zke.Namespace,
+		Name: topology.PodName(specs.StatefulSetName(zke), int(s.ID-1))}
+	r.Recorder.Eventf(zke, member, corev1.EventTypeNormal, s.Purpose.String(), s.Action.String(), "%s", stepText(s))
 	return nil
 }

@@ -200,9 +200,17 @@ spec:
 	e.waitEnsembleReady(t, tlsEnsemble, 1, 120*time.Second)
 	before := e.tlsPod(t)
 	addr := net.JoinHostPort(before.IP, tlsPort)
-	svcAddrs := e.serviceEndpoints(t, tlsEnsemble+"-client", "tls-client")
-	if len(svcAddrs) != 1 || svcAddrs[0] != addr {
-		t.Errorf("client Service tls-client endpoints %v; want [%s]", svcAddrs, addr)
+	// The node agent publishes the Service's endpoints after it reports the pod Ready: wait.
+	var svcAddrs []string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		svcAddrs = e.serviceEndpoints(t, tlsEnsemble+"-client", "tls-client")
+		if len(svcAddrs) == 1 && svcAddrs[0] == addr {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("client Service tls-client endpoints %v after 30s; want [%s]", svcAddrs, addr)
+			break
+		}
 	}
 	t.Logf("TLS ensemble Ready after %s; secure port %s", time.Since(start).Round(100*time.Millisecond), addr)
 
