@@ -47,7 +47,9 @@ type operatorConfig struct {
 	Kubeconfig              string
 	RequeueAfter            time.Duration
 	ObserveTimeout          time.Duration
-	LogLevel                zapcore.Level
+	// Reconfig turns dynamic membership on (specs.Options.Reconfig).
+	Reconfig bool
+	LogLevel zapcore.Level
 }
 
 // parseOperatorFlags parses args; getenv supplies the defaults taken from the environment.
@@ -65,6 +67,7 @@ func parseOperatorFlags(args []string, getenv func(string) string, output io.Wri
 	fs.StringVar(&c.Image, "image", getenv(EnvImage), "image members run when spec.image is empty (default: $"+EnvImage+")")
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig file; default: in-cluster config, else $KUBECONFIG, else ~/.kube/config")
 	fs.DurationVar(&c.RequeueAfter, "requeue-after", controllers.DefaultRequeueAfter, "period of the member observation refresh")
+	fs.BoolVar(&c.Reconfig, "reconfig", true, "change membership by dynamic reconfig (scaling one voter at a time, leader transfer before the leader's restart); false writes static server lines and a replicas change only waits")
 	fs.DurationVar(&c.ObserveTimeout, "observe-timeout", controllers.DefaultObserveTimeout, "bound on one member's srvr+mntr exchange")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.Usage = func() {
@@ -160,8 +163,8 @@ func runOperator(args []string) int {
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("zkensemble-operator"),
 		// Reconfig: membership changes by dynamic reconfig (scaling one voter at a time, a leader
-		// transfer before the leader's restart); our server supports it since it landed.
-		Options:        specs.Options{ClusterDomain: c.ClusterDomain, DefaultImage: c.Image, Reconfig: true},
+		// transfer before the leader's restart), on by default (--reconfig).
+		Options:        specs.Options{ClusterDomain: c.ClusterDomain, DefaultImage: c.Image, Reconfig: c.Reconfig},
 		RequeueAfter:   c.RequeueAfter,
 		ObserveTimeout: c.ObserveTimeout,
 	}

@@ -69,6 +69,9 @@ var _ = Describe("zkensemble operator", func() {
 			"--metrics-bind-address", "127.0.0.1:"+strconv.Itoa(metrics),
 			// Its own namespace only: the in-process operator of the other specs owns the rest.
 			"--watch-namespaces", ns,
+			// The in-process operator of the other specs reconciles this namespace too, with
+			// static membership: the two must build the same objects or they fight over them.
+			"--reconfig=false",
 			"--image", operatorImage)
 		op.Stderr = &logs
 		Expect(op.Start()).To(Succeed())
