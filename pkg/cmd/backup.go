@@ -46,10 +46,6 @@ func backupMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fail := func(err error) int { fmt.Fprintf(stderr, "zkensemble backup: %v\n", err); return 1 }
-	target := filepath.Join(*out, "version-2")
-	if entries, err := os.ReadDir(target); err == nil && len(entries) > 0 {
-		return fail(fmt.Errorf("%s is not empty; back up into a new directory", target))
-	}
 	url := strings.TrimRight(*admin, "/")
 	if !strings.HasSuffix(url, "/commands") {
 		url += "/commands"
@@ -86,26 +82,12 @@ func backupMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("the snapshot received does not read back: %w", err))
 	}
-	if err := os.MkdirAll(target, 0o755); err != nil {
+	target, err := zkSnapshotDir(*out)
+	if err != nil {
 		return fail(err)
 	}
 	final := filepath.Join(target, zkimport.SnapshotName(int64(zxid)))
-	f, err := os.CreateTemp(target, ".backup-*")
-	if err != nil {
-		return fail(err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), final)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
+	if err := writeFileAtomic(final, data); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintf(stdout, "backed up %d nodes and %d sessions at zxid 0x%x (%d bytes) to %s\n",

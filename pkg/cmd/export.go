@@ -59,10 +59,6 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	target := filepath.Join(*out, "version-2")
-	if entries, err := os.ReadDir(target); err == nil && len(entries) > 0 {
-		return fail(fmt.Errorf("%s is not empty; export into a new directory", target))
-	}
 	opts := txnlog.DefaultOptions()
 	opts.Logger = logger
 	opts.DBID = cfg.DBID
@@ -79,35 +75,16 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	sessions := make([]zkimport.Session, 0, len(st.Sessions))
-	for _, s := range st.Sessions {
-		sessions = append(sessions, zkimport.Session{ID: s.ID, TimeoutMillis: s.TimeoutMillis})
-	}
-	if err := os.MkdirAll(target, 0o755); err != nil {
+	target, err := zkSnapshotDir(*out)
+	if err != nil {
 		return fail(err)
 	}
-	// Written under a temporary name and renamed after fsync: ZooKeeper must never find a
-	// half-written file under a snapshot name.
 	final := filepath.Join(target, zkimport.SnapshotName(st.Zxid))
-	f, err := os.CreateTemp(target, ".export-*")
-	if err != nil {
-		return fail(err)
-	}
-	n, err := zkimport.ExportSnapshot(f, st.Tree, sessions, st.Zxid)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), final)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
+	var n int
+	if err := writeAtomic(final, func(w io.Writer) (err error) { n, err = st.WriteZKSnapshot(w); return err }); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintf(stdout, "exported %d nodes and %d sessions at zxid 0x%x (digest %d) to %s\n",
-		n, len(sessions), uint64(st.Zxid), zkimport.TreeDigest(st.Tree), final)
+		n, len(st.Sessions), uint64(st.Zxid), zkimport.TreeDigest(st.Tree), final)
 	return 0
 }

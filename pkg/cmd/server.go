@@ -287,10 +287,7 @@ func seedDynamicConfig(configPath string) (string, error) {
 	if err != nil || c.DynamicConfigFile == "" {
 		return "", nil
 	}
-	dyn := c.DynamicConfigFile
-	if !filepath.IsAbs(dyn) {
-		dyn = filepath.Join(filepath.Dir(configPath), dyn)
-	}
+	dyn := c.DynamicFilePath(configPath)
 	if _, err := os.Stat(dyn); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
@@ -301,7 +298,7 @@ func seedDynamicConfig(configPath string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dyn), 0o755); err != nil {
 		return "", err
 	}
-	if err := quorum.WriteFileAtomic(dyn, seed); err != nil {
+	if err := writeFileAtomic(dyn, seed); err != nil {
 		return "", fmt.Errorf("initialising %s from its seed: %w", dyn, err)
 	}
 	return dyn, nil
@@ -445,13 +442,7 @@ func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr, configP
 		fmt.Fprintf(os.Stderr, "zkensemble server: %v\n", err)
 		return 1
 	}
-	ec, err := ensembleConfig(zc, cfg, myID, listenAddr, logger)
-	if err == nil {
-		// With reconfigEnabled every activated config is written back to the config files
-		// (ZooKeeper's writeDynamicConfig), so a restart comes back with the new membership.
-		ec.Ensemble.ReconfigEnabled = zc.ReconfigEnabled
-		ec.Ensemble.ConfigFile = configPath
-	}
+	ec, err := ensembleConfig(zc, cfg, myID, listenAddr, configPath, logger)
 	if err != nil {
 		logger.Error("invalid ensemble config", "err", err)
 		return 1
@@ -466,7 +457,7 @@ func runEnsembleMember(zc *zoocfg.Config, cfg server.Config, listenAddr, configP
 
 // ensembleConfig completes cfg for member myID: its client address from its server line
 // (QuorumPeerConfig.setupClientPort), session ids under its id, and the quorum settings.
-func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr string, logger *slog.Logger) (server.Config, error) {
+func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr, configPath string, logger *slog.Logger) (server.Config, error) {
 	if _, ok := zc.Server(myID); !ok {
 		return cfg, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", myID, myID)
 	}
@@ -503,6 +494,16 @@ func ensembleConfig(zc *zoocfg.Config, cfg server.Config, myID int64, listenAddr
 		// Static config: version 0, or the version in the dynamic file's name.
 		ConfigText:    []byte(zoocfg.ConfigText(zc.Servers, zc.DynamicVersion)),
 		ConfigVersion: zc.DynamicVersion,
+		// With reconfigEnabled every activated config is written back to the config files
+		// (ZooKeeper's writeDynamicConfig), so a restart comes back with the new membership.
+		ReconfigEnabled: zc.ReconfigEnabled,
+		ConfigFile:      configPath,
+	}
+	// An unversioned dynamic file name is the operator's layout: rewrite it in place.
+	if dyn := zc.DynamicFilePath(configPath); dyn != "" {
+		if _, versioned := zoocfg.VersionFromFilename(dyn); !versioned {
+			cfg.Ensemble.DynamicFileInPlace = dyn
+		}
 	}
 	return cfg, nil
 }
@@ -530,33 +531,4 @@ func resolveMyID(dataDir, podName string, logger *slog.Logger) (int64, error) {
 	}
 	logger.Info("derived myid from the pod name and wrote it", "pod", podName, "myid", id)
 	return id, nil
-}
-
-// writeFileAtomic replaces path with data: tmp → fsync → rename → fsync(dir).
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

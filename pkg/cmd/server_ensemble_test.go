@@ -93,7 +93,8 @@ func TestSeedDynamicConfig(t *testing.T) {
 
 // TestEnsembleSecurePortBindsMemberHost: without secureClientPortAddress, a member's secure
 // port listens on its own client host (as its client, metrics and admin ports do), so members
-// sharing a network namespace do not collide; an explicit address is kept.
+// sharing a network namespace do not collide; an explicit address is kept. Also: a dynamic
+// file with an unversioned name is the one rewritten in place.
 func TestEnsembleSecurePortBindsMemberHost(t *testing.T) {
 	zc, _, err := zoocfg.Parse([]byte("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/d\n" +
 		"server.1=127.0.0.11:2888:3888;127.0.0.11:2181\nserver.2=127.0.0.12:2888:3888;127.0.0.12:2181\nserver.3=127.0.0.13:2888:3888;127.0.0.13:2181\n"))
@@ -102,7 +103,7 @@ func TestEnsembleSecurePortBindsMemberHost(t *testing.T) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := server.Config{Secure: &server.SecureConfig{Addr: "0.0.0.0:2182"}}
-	ec, err := ensembleConfig(zc, cfg, 2, "", logger)
+	ec, err := ensembleConfig(zc, cfg, 2, "", "/etc/zoo.cfg", logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +113,19 @@ func TestEnsembleSecurePortBindsMemberHost(t *testing.T) {
 	if cfg.Secure.Addr != "0.0.0.0:2182" {
 		t.Errorf("the caller's config was changed: %s", cfg.Secure.Addr)
 	}
+	if ec.Ensemble.ConfigFile != "/etc/zoo.cfg" || ec.Ensemble.DynamicFileInPlace != "" {
+		t.Errorf("static server lines: config file %q, in-place dynamic file %q", ec.Ensemble.ConfigFile, ec.Ensemble.DynamicFileInPlace)
+	}
+	for name, inPlace := range map[string]string{"/data/zoo.cfg.dynamic": "/data/zoo.cfg.dynamic", "zoo.cfg.dynamic": "/etc/zoo.cfg.dynamic",
+		"/etc/zoo.cfg.dynamic.100000004": ""} {
+		zc.DynamicConfigFile = name
+		if ec, _ := ensembleConfig(zc, cfg, 2, "", "/etc/zoo.cfg", logger); ec.Ensemble.DynamicFileInPlace != inPlace {
+			t.Errorf("dynamicConfigFile %s: rewritten in place at %q, want %q", name, ec.Ensemble.DynamicFileInPlace, inPlace)
+		}
+	}
+	zc.DynamicConfigFile = ""
 	zc.Other = map[string]string{"secureClientPortAddress": "0.0.0.0"}
-	if ec, _ := ensembleConfig(zc, cfg, 2, "", logger); ec.Secure.Addr != "0.0.0.0:2182" {
+	if ec, _ := ensembleConfig(zc, cfg, 2, "", "/etc/zoo.cfg", logger); ec.Secure.Addr != "0.0.0.0:2182" {
 		t.Errorf("explicit secureClientPortAddress not kept: %s", ec.Secure.Addr)
 	}
 }

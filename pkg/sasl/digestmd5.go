@@ -73,7 +73,10 @@ func (s *DigestServer) Step(token []byte) ([]byte, error) {
 		s.state = complete
 		return rsp, nil
 	}
-	return nil, fmt.Errorf("%w: exchange already %s", ErrAuth, map[bool]string{true: "complete", false: "failed"}[s.state == complete])
+	if s.state == complete {
+		return nil, fmt.Errorf("%w: exchange already complete", ErrAuth)
+	}
+	return nil, fmt.Errorf("%w: exchange already failed", ErrAuth)
 }
 
 func (s *DigestServer) verify(token []byte) ([]byte, error) {

@@ -9,7 +9,6 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/acl"
 	"github.com/zkensemble/zkensemble/pkg/jute"
 	"github.com/zkensemble/zkensemble/pkg/protocol"
-	"github.com/zkensemble/zkensemble/pkg/zkimport"
 )
 
 // The server half of the AdminServer's commands that need the tree (pkg/cmd/admin.go serves
@@ -76,16 +75,11 @@ func (s *Server) ZKSnapshot() ([]byte, int64, error) {
 	s.sessMu.Lock()
 	infos := s.tracker.Sessions()
 	s.sessMu.Unlock()
-	sessions := make([]zkimport.Session, 0, len(infos))
-	for _, in := range infos {
-		if !in.Closing {
-			sessions = append(sessions, zkimport.Session{ID: in.ID, TimeoutMillis: in.TimeoutMillis})
-		}
-	}
+	st := Restored{Tree: s.tree, Sessions: infos, Zxid: s.tree.LastProcessedZxid()}
 	var buf bytes.Buffer
-	zxid := s.tree.LastProcessedZxid()
-	if _, err := zkimport.ExportSnapshot(&buf, s.tree, sessions, zxid); err != nil {
+	if _, err := st.WriteZKSnapshot(&buf); err != nil {
 		return nil, 0, err
 	}
+	zxid := st.Zxid
 	return buf.Bytes(), zxid, nil
 }

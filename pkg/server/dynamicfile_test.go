@@ -9,10 +9,10 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/zoocfg"
 )
 
-// TestWriteDynamicConfigInPlace: with a dynamicConfigFile whose name has no version (the
-// operator's layout: zoo.cfg read-only from a ConfigMap, the dynamic file on the data volume)
-// the new membership replaces that file and zoo.cfg is not touched; with ZooKeeper's own
-// layout a versioned file is written and zoo.cfg pointed at it.
+// TestWriteDynamicConfigInPlace: with an in-place dynamic file (the operator's layout: zoo.cfg
+// read-only from a ConfigMap, the dynamic file on the data volume) the new membership replaces
+// that file and zoo.cfg is not touched; with ZooKeeper's own layout a versioned file is
+// written and zoo.cfg pointed at it.
 func TestWriteDynamicConfigInPlace(t *testing.T) {
 	servers := []zoocfg.ServerLine{
 		{ID: 1, Host: "10.0.0.1", QuorumPort: 2888, ElectionPort: 3888, Type: zoocfg.Participant, ClientPort: 2181},
@@ -33,7 +33,7 @@ func TestWriteDynamicConfigInPlace(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dataDir, "zoo.cfg.dynamic"), []byte("server.1=10.0.0.1:2888:3888:participant;2181\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeDynamicConfig(cfg, servers, 0x100000003, 1); err != nil {
+	if err := writeDynamicConfig(cfg, filepath.Join(dataDir, "zoo.cfg.dynamic"), servers, 0x100000003, 1); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(filepath.Join(dataDir, "zoo.cfg.dynamic"))
@@ -58,7 +58,7 @@ func TestWriteDynamicConfigInPlace(t *testing.T) {
 	if err := os.WriteFile(zkCfg, []byte("tickTime=2000\ndataDir="+dataDir+"\nserver.1=10.0.0.1:2888:3888;2181\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeDynamicConfig(zkCfg, servers, 0x100000003, 1); err != nil {
+	if err := writeDynamicConfig(zkCfg, "", servers, 0x100000003, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(zkCfg + ".dynamic.100000003"); err != nil {

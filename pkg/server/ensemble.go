@@ -41,6 +41,12 @@ type EnsembleConfig struct {
 	// ConfigFile is zoo.cfg's path: with ReconfigEnabled, every activated config is written
 	// to <ConfigFile>.dynamic.<version hex> and zoo.cfg pointed at it. "" writes nothing.
 	ConfigFile string
+	// DynamicFileInPlace, when set, is a dynamicConfigFile whose name carries no version (the
+	// operator's /data/zoo.cfg.dynamic next to a read-only zoo.cfg from a ConfigMap): every
+	// activated config replaces that file and zoo.cfg is left alone, a zkensemble extension
+	// (pkg/cmd seedDynamicConfig). The version is not lost: a restarted member takes the
+	// newest config from its snapshot and log.
+	DynamicFileInPlace string
 	// QuorumListener and ElectionListener, when set, replace listening on this member's
 	// addresses (tests bind port 0 first).
 	QuorumListener, ElectionListener net.Listener

@@ -138,7 +138,7 @@ func (e *ensemble) onConfig(peers []quorum.Peer, version zab.Zxid) {
 	s.treeMu.Unlock()
 	s.logger.Info("config activated", "version", hexID(int64(version)), "voters", e.voterCount())
 	if e.cfg.ConfigFile != "" {
-		if err := writeDynamicConfig(e.cfg.ConfigFile, lines, int64(version), s.cfg.ServerID); err != nil {
+		if err := writeDynamicConfig(e.cfg.ConfigFile, e.cfg.DynamicFileInPlace, lines, int64(version), s.cfg.ServerID); err != nil {
 			// The membership is in the log and snapshot too; a restart before the next
 			// activation finds it there. Logged loudly: the operator reads these files.
 			s.logger.Error("writing the dynamic config file failed", "err", err)
@@ -146,29 +146,18 @@ func (e *ensemble) onConfig(peers []quorum.Peer, version zab.Zxid) {
 	}
 }
 
-// writeDynamicConfig writes <zoo.cfg>.dynamic.<version> and points zoo.cfg at it, each
-// replaced atomically (dynamic file first: zoo.cfg never names a file that is not there).
+// writeDynamicConfig replaces inPlace when it is set (EnsembleConfig.DynamicFileInPlace);
+// otherwise it writes <zoo.cfg>.dynamic.<version> and points zoo.cfg at it, each replaced
+// atomically (dynamic file first: zoo.cfg never names a file that is not there).
 // clientPort/clientPortAddress leave zoo.cfg when our own line carries a client address
 // (QuorumPeer.needEraseClientInfoFromStaticConfig).
-func writeDynamicConfig(configFile string, servers []zoocfg.ServerLine, version, myID int64) error {
+func writeDynamicConfig(configFile, inPlace string, servers []zoocfg.ServerLine, version, myID int64) error {
+	if inPlace != "" {
+		return quorum.WriteFileAtomic(inPlace, zoocfg.DynamicFileContent(servers))
+	}
 	abs, err := filepath.Abs(configFile)
 	if err != nil {
 		return err
-	}
-	// A dynamicConfigFile whose name carries no version (the operator's /data/zoo.cfg.dynamic,
-	// next to a read-only zoo.cfg from a ConfigMap) is rewritten in place and zoo.cfg left
-	// alone: a zkensemble extension (pkg/cmd seedDynamicConfig). The version is not lost: a
-	// restarted member takes the newest config from its snapshot and log.
-	if current, err := os.ReadFile(abs); err == nil {
-		if c, _, err := zoocfg.Parse(current); err == nil && c.DynamicConfigFile != "" {
-			named := c.DynamicConfigFile
-			if !filepath.IsAbs(named) {
-				named = filepath.Join(filepath.Dir(abs), named)
-			}
-			if _, versioned := zoocfg.VersionFromFilename(named); !versioned {
-				return quorum.WriteFileAtomic(named, zoocfg.DynamicFileContent(servers))
-			}
-		}
 	}
 	dyn := zoocfg.DynamicFileName(abs, version)
 	if err := quorum.WriteFileAtomic(dyn, zoocfg.DynamicFileContent(servers)); err != nil {

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"io"
+
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/session"
+	"github.com/zkensemble/zkensemble/pkg/zkimport"
 )
 
 // Restored is a data directory's state as a start would rebuild it: the tree, the sessions
@@ -28,4 +31,22 @@ func RestoreStandalone(cfg Config, deps Deps) (*Restored, error) {
 	infos := s.tracker.Sessions()
 	s.sessMu.Unlock()
 	return &Restored{Tree: s.tree, Sessions: infos, Zxid: s.tree.LastProcessedZxid()}, nil
+}
+
+// WriteZKSnapshot writes the state as an Apache ZooKeeper snapshot at Zxid
+// (zkimport.ExportSnapshot) and returns the number of nodes written.
+func (r *Restored) WriteZKSnapshot(w io.Writer) (int, error) {
+	return zkimport.ExportSnapshot(w, r.Tree, zkSessions(r.Sessions), r.Zxid)
+}
+
+// zkSessions are the live sessions as a ZooKeeper snapshot lists them; closing ones are left
+// out (their close is decided, only not yet applied).
+func zkSessions(infos []session.Info) []zkimport.Session {
+	out := make([]zkimport.Session, 0, len(infos))
+	for _, in := range infos {
+		if !in.Closing {
+			out = append(out, zkimport.Session{ID: in.ID, TimeoutMillis: in.TimeoutMillis})
+		}
+	}
+	return out
 }

@@ -184,14 +184,16 @@ func (s *Server) handleAuth(c *conn, xid int32, body []byte) error {
 	if err := d.Err(); err != nil {
 		return fmt.Errorf("malformed auth packet: %w", err)
 	}
-	ids, err := acl.Authenticate(pkt.Scheme, pkt.Auth, s.cfg.SuperDigest)
-	if pkt.Scheme == acl.SchemeX509 && s.x509Enabled() {
+	var ids []jute.Id
+	var err error
+	if pkt.Scheme == acl.SchemeX509 && s.cfg.X509Enabled {
 		// X509AuthenticationProvider.handleAuthentication(cnxn, authData) ignores authData and
 		// authenticates the connection's certificate chain: AuthFailed without one.
-		ids, err = c.x509, nil
-		if len(ids) == 0 {
+		if ids = c.x509; len(ids) == 0 {
 			err = fmt.Errorf("addauth x509 on a connection without a client certificate: %w", protocol.ErrAuthFailed)
 		}
+	} else {
+		ids, err = acl.Authenticate(pkt.Scheme, pkt.Auth, s.cfg.SuperDigest)
 	}
 	if err != nil {
 		s.logger.Warn("authentication failed", "client", c.remote, "session", hexID(c.sessionID.Load()), "scheme", pkt.Scheme, "err", err)

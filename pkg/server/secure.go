@@ -10,7 +10,6 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/acl"
 	"github.com/zkensemble/zkensemble/pkg/jute"
-	"github.com/zkensemble/zkensemble/pkg/prep"
 	"github.com/zkensemble/zkensemble/pkg/tlsconfig"
 )
 
@@ -137,18 +136,3 @@ func x509IDs(cs tls.ConnectionState, settings tlsconfig.Settings, enabled bool) 
 	}
 	return append(ids, jute.Id{Scheme: acl.SchemeX509, ID: subject}), nil
 }
-
-// prepConfig is the preparer's configuration (standalone and ensemble alike).
-func (s *Server) prepConfig() prep.Config {
-	pc := prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes,
-		X509Enabled: s.x509Enabled(), SASLEnabled: s.cfg.SASLProviderEnabled}
-	if ec := s.cfg.Ensemble; ec != nil {
-		// Reconfig (ensemble_reconfig.go); the view finds the ensemble once it runs.
-		pc.ReconfigEnabled = ec.ReconfigEnabled
-		pc.Ensemble = ensembleView{s}
-	}
-	return pc
-}
-
-// x509Enabled says whether the x509 scheme has a provider.
-func (s *Server) x509Enabled() bool { return s.cfg.X509Enabled }

@@ -187,6 +187,18 @@ func newServer(cfg Config, deps Deps, inline bool) (*Server, error) {
 	return s, nil
 }
 
+// prepConfig is the preparer's configuration (standalone and ensemble alike).
+func (s *Server) prepConfig() prep.Config {
+	pc := prep.Config{ExtendedTypesEnabled: s.cfg.ExtendedTypesEnabled, MaxDataBytes: s.cfg.MaxBufferBytes,
+		X509Enabled: s.cfg.X509Enabled, SASLEnabled: s.cfg.SASLProviderEnabled}
+	if ec := s.cfg.Ensemble; ec != nil {
+		// Reconfig (ensemble_reconfig.go); the view finds the ensemble once it runs.
+		pc.ReconfigEnabled = ec.ReconfigEnabled
+		pc.Ensemble = ensembleView{s}
+	}
+	return pc
+}
+
 func (s *Server) now() time.Time { return s.nowFn() }
 
 // Addr is the client port's address (useful with port 0).

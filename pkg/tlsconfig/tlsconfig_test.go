@@ -2,7 +2,6 @@ package tlsconfig
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"net"
@@ -113,19 +112,9 @@ func handshake(t *testing.T, srv *tls.Config, cli *tls.Config) (tls.ConnectionSt
 
 func clientConfig(t *testing.T, f *tlstest.Files, keyStore string) *tls.Config {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AddCert(f.CA.Cert)
-	c := &tls.Config{RootCAs: pool, ServerName: "localhost"}
-	if keyStore != "" {
-		data, err := os.ReadFile(keyStore)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kp, err := tls.X509KeyPair(data, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Certificates = []tls.Certificate{kp}
+	c, err := f.ClientTLS(keyStore, "localhost")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -317,9 +306,8 @@ func TestSplitPEMStore(t *testing.T) {
 	if got != "rotated" {
 		t.Errorf("after rotating both files serving %q", got)
 	}
-	if _, err := Parse(map[string]string{KeyStoreLocation: "/a.key,/b.crt"}, nil); err == nil {
-		// ".key" is PEM by extension; the first file names the type.
-	} else {
-		t.Errorf("split store type from the first file: %v", err)
+	// The first file's extension names the type (".key": PEM).
+	if s, err := Parse(map[string]string{KeyStoreLocation: "/a.key,/b.crt"}, nil); err != nil || s.KeyStore.Type != StorePEM {
+		t.Errorf("split store type from the first file: %v %v", s.KeyStore.Type, err)
 	}
 }

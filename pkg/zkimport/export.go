@@ -2,6 +2,7 @@ package zkimport
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"hash"
 	"hash/adler32"
@@ -39,7 +40,7 @@ func ExportSnapshot(w io.Writer, tree *datatree.Tree, sessions []Session, zxid i
 	h.Encode(&e)
 	// Sessions (SerializeUtils.serializeSnapshot), sorted so the file is reproducible.
 	ss := slices.Clone(sessions)
-	slices.SortFunc(ss, func(a, b Session) int { return cmpInt64(a.ID, b.ID) })
+	slices.SortFunc(ss, func(a, b Session) int { return cmp.Compare(a.ID, b.ID) })
 	e.WriteInt(int32(len(ss)))
 	for _, s := range ss {
 		e.WriteLong(s.ID)
@@ -143,14 +144,4 @@ func aclKey(acl []jute.ACL) string {
 	var e jute.Encoder
 	e.WriteACLs(acl)
 	return string(e.Buf)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -24,10 +24,7 @@ func Load(path string) (*Config, []Warning, error) {
 	if c.DynamicConfigFile == "" {
 		return c, warns, nil
 	}
-	dynPath := c.DynamicConfigFile
-	if !filepath.IsAbs(dynPath) {
-		dynPath = filepath.Join(filepath.Dir(path), dynPath)
-	}
+	dynPath := c.DynamicFilePath(path)
 	data, err = os.ReadFile(dynPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("zoocfg: read dynamic config: %w", err)
@@ -45,6 +42,15 @@ func Load(path string) (*Config, []Warning, error) {
 		return nil, nil, fmt.Errorf("%s with %s: %w", path, dynPath, err)
 	}
 	return c, append(warns, c.advice(nil)...), nil
+}
+
+// DynamicFilePath is c.DynamicConfigFile, a relative name taken relative to the directory of
+// the zoo.cfg at configPath; "" when there is none.
+func (c *Config) DynamicFilePath(configPath string) string {
+	if c.DynamicConfigFile == "" || filepath.IsAbs(c.DynamicConfigFile) {
+		return c.DynamicConfigFile
+	}
+	return filepath.Join(filepath.Dir(configPath), c.DynamicConfigFile)
 }
 
 // MyIDFile is the name of the file in dataDir that holds this server's id.

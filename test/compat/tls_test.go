@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -55,19 +54,9 @@ func tlsServer(t *testing.T, target harness.Target, f *tlstest.Files, extra map[
 // goTLSConn opens a go-zookeeper session over TLS; keyStore "" presents no certificate.
 func goTLSConn(t *testing.T, f *tlstest.Files, addr, keyStore string) (*zk.Conn, error) {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AddCert(f.CA.Cert)
-	cfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
-	if keyStore != "" {
-		data, err := os.ReadFile(keyStore)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kp, err := tls.X509KeyPair(data, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Certificates = []tls.Certificate{kp}
+	cfg, err := f.ClientTLS(keyStore, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
 	}
 	dial := func(network, address string, timeout time.Duration) (net.Conn, error) {
 		return tls.DialWithDialer(&net.Dialer{Timeout: timeout}, network, address, cfg)
@@ -225,10 +214,26 @@ func TestTLSClientPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sameOutcome(t, func(t *testing.T, target harness.Target) []string { return tlsOutcome(t, target, f) },
+		// The scenario must have exercised what it claims, whatever both servers said.
+		"get it back over TLS with the certificate: \"secret\" <nil>",
+		"get over the plaintext port without the certificate: zk: not authenticated",
+		"TLS without a client certificate (clientAuth=need): session=false",
+		"zkCli over TLS (Netty, PEM stores) reads the node: true",
+		"kazoo over TLS reads the node: true",
+		"x509 super user reads it: <nil>",
+		"no authProvider.x509 key: the certificate still authenticates (read an x509-only node): <nil>")
+}
+
+// sameOutcome runs scenario against every target (one subtest each) and requires Apache and
+// zkensemble to report the same lines, in order, and zkensemble's to include every line of
+// must: the scenario exercised what it claims, whatever both servers said.
+func sameOutcome(t *testing.T, scenario func(*testing.T, harness.Target) []string, must ...string) {
+	t.Helper()
 	outcomes := map[harness.Target][]string{}
 	for _, target := range targets {
 		t.Run(target.String(), func(t *testing.T) {
-			outcomes[target] = tlsOutcome(t, target, f)
+			outcomes[target] = scenario(t, target)
 			t.Logf("%v:\n  %s", target, strings.Join(outcomes[target], "\n  "))
 		})
 	}
@@ -236,38 +241,21 @@ func TestTLSClientPort(t *testing.T) {
 	if len(a) == 0 || len(z) == 0 {
 		t.Fatal("a target did not finish the scenario")
 	}
-	if !slices.Equal(a, z) {
-		t.Errorf("outcomes differ:\n%s", outcomeDiff(a, z))
-	}
-	// The scenario must have exercised what it claims, whatever both servers said.
-	for _, want := range []string{
-		"get it back over TLS with the certificate: \"secret\" <nil>",
-		"get over the plaintext port without the certificate: zk: not authenticated",
-		"TLS without a client certificate (clientAuth=need): session=false",
-		"zkCli over TLS (Netty, PEM stores) reads the node: true",
-		"kazoo over TLS reads the node: true",
-		"x509 super user reads it: <nil>",
-		"no authProvider.x509 key: the certificate still authenticates (read an x509-only node): <nil>",
-	} {
-		if !slices.Contains(z, want) {
-			t.Errorf("zkensemble: missing %q", want)
-		}
-	}
-}
-
-func outcomeDiff(a, b []string) string {
-	var sb strings.Builder
-	for i := 0; i < max(len(a), len(b)); i++ {
+	for i := 0; i < max(len(a), len(z)); i++ {
 		var x, y string
 		if i < len(a) {
 			x = a[i]
 		}
-		if i < len(b) {
-			y = b[i]
+		if i < len(z) {
+			y = z[i]
 		}
 		if x != y {
-			fmt.Fprintf(&sb, "  apache: %s\n  zke:    %s\n", x, y)
+			t.Errorf("outcomes differ at line %d:\n  apache: %s\n  zke:    %s", i+1, x, y)
 		}
 	}
-	return sb.String()
+	for _, want := range must {
+		if !slices.Contains(z, want) {
+			t.Errorf("zkensemble: missing %q", want)
+		}
+	}
 }

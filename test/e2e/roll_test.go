@@ -1,15 +1,10 @@
 package e2e
 
 import (
-	"fmt"
-	"net"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-zookeeper/zk"
 )
 
 // rollingRestart changes the ZKEnsemble's serverConfig on a Ready 3-member ensemble and checks
@@ -29,48 +24,9 @@ func rollingRestart(t *testing.T, e *env) {
 	if leader == "" {
 		t.Fatal("no leader before the roll")
 	}
-	var ips []string
-	for _, p := range before {
-		ips = append(ips, net.JoinHostPort(p.ip, clientPort))
-	}
-
 	// A writer through all members, recording what was acknowledged.
-	c, _, err := zk.Connect(ips, 10*time.Second, zk.WithLogger(zkQuiet{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const dir = "/e2e-roll"
-	if _, err := c.Create(dir, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
-		t.Fatalf("create %s: %v", dir, err)
-	}
-	var (
-		mu    sync.Mutex
-		acked []string
-		ackAt []time.Time
-		stop  = make(chan struct{})
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for i := 0; i < 1000000; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			p := fmt.Sprintf("%s/w%06d", dir, i)
-			if _, err := c.Create(p, []byte(p), 0, zk.WorldACL(zk.PermAll)); err == nil {
-				mu.Lock()
-				acked = append(acked, p)
-				ackAt = append(ackAt, time.Now())
-				mu.Unlock()
-				time.Sleep(time.Millisecond) // paced, so the bound is never what stops it
-			} else {
-				time.Sleep(50 * time.Millisecond) // connection loss while a member restarts
-			}
-		}
-	}()
+	w := e.startWriter(t, dir, time.Millisecond)
 
 	e.kubectl(t, "patch", "zke", ensembleName, "--type", "merge", "-p", `{"spec":{"serverConfig":{"maxClientCnxns":"121"}}}`)
 
@@ -127,19 +83,7 @@ func rollingRestart(t *testing.T, e *env) {
 		time.Sleep(time.Second)
 	}
 	time.Sleep(2 * time.Second) // some writes after the roll too
-	close(stop)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("writer did not stop")
-	}
-	mu.Lock()
-	want := append([]string(nil), acked...)
-	var maxGap time.Duration
-	for i := 1; i < len(ackAt); i++ {
-		maxGap = max(maxGap, ackAt[i].Sub(ackAt[i-1]))
-	}
-	mu.Unlock()
+	want, maxGap := w.stopped()
 	t.Logf("roll: longest pause between two acknowledged writes %v (one writer, all members in its connect string)", maxGap.Round(time.Millisecond))
 	if len(want) == 0 {
 		t.Fatal("no write was acknowledged during the roll")

@@ -2,16 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
-	"net"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-zookeeper/zk"
 )
 
 // configVoters is status.configVoters: the participants of the ensemble's committed config.
@@ -40,55 +35,8 @@ func scaleThreeFiveThree(t *testing.T, e *env) {
 	if got := e.configVoters(t); !slices.Equal(got, []int64{1, 2, 3}) {
 		t.Fatalf("config voters before scaling %v, want [1 2 3]", got)
 	}
-	var ips []string
-	for _, p := range e.pods(t) {
-		ips = append(ips, net.JoinHostPort(p.ip, clientPort))
-	}
-	c, _, err := zk.Connect(ips, 10*time.Second, zk.WithLogger(zkQuiet{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const dir = "/e2e-scale"
-	if _, err := c.Create(dir, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
-		t.Fatalf("create %s: %v", dir, err)
-	}
-	var (
-		mu      sync.Mutex
-		acked   []string
-		ackAt   []time.Time
-		stop    = make(chan struct{})
-		stopped = make(chan struct{})
-	)
-	go func() {
-		defer close(stopped)
-		for i := 0; i < 1000000; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			p := fmt.Sprintf("%s/w%06d", dir, i)
-			if _, err := c.Create(p, []byte(p), 0, zk.WorldACL(zk.PermAll)); err == nil {
-				mu.Lock()
-				acked = append(acked, p)
-				ackAt = append(ackAt, time.Now())
-				mu.Unlock()
-				time.Sleep(2 * time.Millisecond)
-			} else {
-				time.Sleep(50 * time.Millisecond)
-			}
-		}
-	}()
-	stopWriter := func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		<-stopped
-	}
-	defer stopWriter()
+	w := e.startWriter(t, dir, 2*time.Millisecond)
 
 	// waitVoters polls until the committed config lists want and the member pods are exactly
 	// pods, and fails if the voter count ever changes by more than one between polls.
@@ -138,15 +86,9 @@ func scaleThreeFiveThree(t *testing.T, e *env) {
 	}
 	e.waitEnsembleReady(t, ensembleName, members, 2*time.Minute)
 
-	stopWriter()
-	mu.Lock()
-	defer mu.Unlock()
+	acked, longest := w.stopped()
 	if len(acked) < 100 {
 		t.Fatalf("only %d writes acknowledged while scaling", len(acked))
-	}
-	var longest time.Duration
-	for i := 1; i < len(ackAt); i++ {
-		longest = max(longest, ackAt[i].Sub(ackAt[i-1]))
 	}
 	t.Logf("%d writes acknowledged while scaling 3→5→3; longest pause between acknowledgements %v", len(acked), longest)
 	if longest > 30*time.Second {

@@ -196,35 +196,7 @@ func (e *ApacheEnsemble) Members() []*ApacheMember {
 
 // WaitLeader waits until every running member serves and exactly one leads, and returns it.
 func (e *ApacheEnsemble) WaitLeader(timeout time.Duration) (*ApacheMember, error) {
-	deadline := time.Now().Add(timeout)
-	var last string
-	for time.Now().Before(deadline) {
-		var leader *ApacheMember
-		leaders, serving, running := 0, 0, 0
-		var modes []string
-		for _, m := range e.Members() {
-			if !m.Running() {
-				continue
-			}
-			running++
-			mode := m.Mode()
-			modes = append(modes, fmt.Sprintf("%d:%s", m.ID, mode))
-			switch mode {
-			case "leader":
-				leaders++
-				leader = m
-				serving++
-			case "follower", "observer":
-				serving++
-			}
-		}
-		last = strings.Join(modes, " ")
-		if leaders == 1 && serving == running {
-			return leader, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return nil, fmt.Errorf("%w after %v (modes: %s)", ErrNoLeader, timeout, last)
+	return waitOneLeader(e.Members, func(m *ApacheMember) int64 { return m.ID }, timeout)
 }
 
 // Stop ends every member and removes the directory unless kept. Safe to call twice.

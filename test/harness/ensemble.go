@@ -162,19 +162,31 @@ func (e *Ensemble) Member(id int64) *Member { return e.Members[id-1] }
 // WaitLeader waits until every running member serves (srvr answers with a Mode) and exactly
 // one of them is the leader, and returns it.
 func (e *Ensemble) WaitLeader(timeout time.Duration) (*Member, error) {
+	return waitOneLeader(func() []*Member { return e.Members }, func(m *Member) int64 { return m.ID }, timeout)
+}
+
+// modeReporter is a member process of either launcher.
+type modeReporter interface {
+	Running() bool
+	Mode() string
+}
+
+// waitOneLeader waits until every running member of members() serves and exactly one leads.
+func waitOneLeader[M modeReporter](members func() []M, id func(M) int64, timeout time.Duration) (M, error) {
 	deadline := time.Now().Add(timeout)
 	var last string
+	var none M
 	for time.Now().Before(deadline) {
-		var leader *Member
+		var leader M
 		leaders, serving, running := 0, 0, 0
 		var modes []string
-		for _, m := range e.Members {
+		for _, m := range members() {
 			if !m.Running() {
 				continue
 			}
 			running++
 			mode := m.Mode()
-			modes = append(modes, fmt.Sprintf("%d:%s", m.ID, mode))
+			modes = append(modes, fmt.Sprintf("%d:%s", id(m), mode))
 			switch mode {
 			case fourlw.ModeLeader.String():
 				leaders++
@@ -190,7 +202,7 @@ func (e *Ensemble) WaitLeader(timeout time.Duration) (*Member, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("%w after %v (modes: %s)", ErrNoLeader, timeout, last)
+	return none, fmt.Errorf("%w after %v (modes: %s)", ErrNoLeader, timeout, last)
 }
 
 // Stop ends every member and removes the directory unless kept. Safe to call twice.

@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -203,4 +204,24 @@ func writeSplit(l *Leaf, certPath, keyPath string) error {
 		return err
 	}
 	return os.WriteFile(certPath, l.CertPEM(), 0o600)
+}
+
+// ClientTLS is a client's TLS configuration: it trusts f's CA, expects serverName in the
+// server's certificate, and presents the PEM key store keyStore ("" presents none).
+func (f *Files) ClientTLS(keyStore, serverName string) (*tls.Config, error) {
+	pool := x509.NewCertPool()
+	pool.AddCert(f.CA.Cert)
+	c := &tls.Config{RootCAs: pool, ServerName: serverName}
+	if keyStore != "" {
+		data, err := os.ReadFile(keyStore)
+		if err != nil {
+			return nil, err
+		}
+		kp, err := tls.X509KeyPair(data, data)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{kp}
+	}
+	return c, nil
 }
