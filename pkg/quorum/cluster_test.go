@@ -339,7 +339,10 @@ func TestLeaderFailoverAndRestartFromDisk(t *testing.T) {
 func TestFailoverFasterThanATick(t *testing.T) {
 	const tick = 3 * time.Second
 	c := newClusterTick(t, 3, 0, tick, 5)
-	leader := c.waitLeader(10*time.Second, []uint64{1, 2, 3})
+	// The first election may strand a server that counted a vote its voter then changed: it
+	// leads in discovery alone until initLimit (5 ticks = 15 s) sends it back to LOOKING, as
+	// in ZooKeeper. Seen once in a loaded CI run; the failover below is what is measured.
+	leader := c.waitLeader(25*time.Second, []uint64{1, 2, 3})
 	last := c.propose(leader, "a", 5)
 	c.waitApplied([]uint64{1, 2, 3}, last, 5*time.Second)
 

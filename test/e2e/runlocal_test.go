@@ -166,8 +166,21 @@ func srvrModeEpoch(ip string) (mode string, epoch int64, err error) {
 // connect opens a go-zookeeper session through exactly one member and waits for it.
 func connect(t *testing.T, ip string) *zk.Conn {
 	t.Helper()
-	c, events, err := zk.Connect([]string{net.JoinHostPort(ip, clientPort)}, 10*time.Second,
-		zk.WithLogger(zkQuiet{}))
+	return connectAddr(t, net.JoinHostPort(ip, clientPort), nil)
+}
+
+// connectAddr opens a session through addr alone, with dial when it is not nil (a TLS
+// dialer), and waits up to 20 s for it.
+func connectAddr(t *testing.T, addr string, dial zk.Dialer) *zk.Conn {
+	t.Helper()
+	var c *zk.Conn
+	var events <-chan zk.Event
+	var err error
+	if dial != nil {
+		c, events, err = zk.Connect([]string{addr}, 10*time.Second, zk.WithLogger(zkQuiet{}), zk.WithDialer(dial))
+	} else {
+		c, events, err = zk.Connect([]string{addr}, 10*time.Second, zk.WithLogger(zkQuiet{}))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +193,7 @@ func connect(t *testing.T, ip string) *zk.Conn {
 			}
 		case <-deadline:
 			c.Close()
-			t.Fatalf("no session through %s after 20s", ip)
+			t.Fatalf("no session through %s after 20s", addr)
 		}
 	}
 }

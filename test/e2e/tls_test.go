@@ -95,22 +95,7 @@ func tlsSession(t *testing.T, addr string, cfg *tls.Config) *zk.Conn {
 	dial := func(network, address string, timeout time.Duration) (net.Conn, error) {
 		return tls.DialWithDialer(&net.Dialer{Timeout: timeout}, network, address, cfg)
 	}
-	c, events, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithDialer(dial), zk.WithLogger(zkQuiet{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case ev := <-events:
-			if ev.State == zk.StateHasSession {
-				return c
-			}
-		case <-deadline:
-			c.Close()
-			t.Fatalf("no TLS session through %s after 20s", addr)
-		}
-	}
+	return connectAddr(t, addr, dial)
 }
 
 // servedSerial is the serial of the certificate the secure port presents on a new connection.
